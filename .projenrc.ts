@@ -1,0 +1,85 @@
+import { awscdk, javascript } from 'projen';
+
+// The lowest aws-cdk-lib the tests run on: cdk-nag 3 plugs into the policy validation of 2.269 and later.
+const cdkVersion = '2.278.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-aurora-snapshots',
+  description: 'Scheduled Aurora DB cluster snapshots with restic-grade retention that only ever prunes its own snapshots.',
+  author: 'cdk-aurora-snapshots maintainers',
+  authorAddress: 'maintainers@users.noreply.r-seed-1fc40ab7.example',
+  repositoryUrl: 'https://github.com/maintainers/cdk-aurora-snapshots.git',
+  keywords: ['cdk', 'aurora', 'rds', 'snapshot', 'backup', 'retention', 'step-functions'],
+  defaultReleaseBranch: 'main',
+  cdkVersion,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  license: 'Apache-2.0',
+
+  publishToPypi: {
+    distName: 'cdk-aurora-snapshots',
+    module: 'cdk_aurora_snapshots',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkaurorasnapshots',
+    mavenGroupId: 'io.github.cdk-aurora-snapshots',
+    mavenArtifactId: 'cdk-aurora-snapshots',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkAuroraSnapshots',
+    packageId: 'CdkAuroraSnapshots',
+  },
+  publishToGo: {
+    moduleName: 'github.com/maintainers/cdk-aurora-snapshots-go',
+  },
+
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    bundlingOptions: {
+      // The Node.js 24 runtime ships AWS SDK v3, but bundling our own pins the version we test against.
+      externals: [],
+      sourcemap: false,
+    },
+  },
+
+  devDeps: [
+    'cdk-nag',
+    'aws-local-stepfunctions',
+    'fast-check',
+    '@aws-sdk/client-rds',
+    '@aws-lambda-powertools/logger',
+    '@aws-lambda-powertools/metrics',
+    '@types/aws-lambda',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 120_000,
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '<rootDir>/test/support/'],
+    },
+  },
+
+  gitignore: ['cdk.out', '.moto-*.log', '/demo/cdk.out/'],
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'demo', 'bench', 'projenrc', '.projenrc.ts'],
+  },
+  tsconfigDev: {
+    include: ['../demo/**/*.ts', '../bench/**/*.ts'],
+  },
+});
+
+// A fresh process that only compiles what it runs keeps the demo, soak and bench quick to start.
+const tsNode = 'ts-node --transpile-only --project test/tsconfig.json';
+
+const demo = project.addTask('demo', {
+  description: 'Synthesizes the example app and runs its workflow for 30 simulated days against moto',
+});
+demo.spawn(project.tasks.tryFind('bundle')!);
+demo.exec(`${tsNode} demo/demo.ts`);
+
+project.npmignore?.exclude('/demo/', '/bench/', '/cdk.out/');
+
+project.synth();
