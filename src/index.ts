@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './aurora-snapshot-schedule';
+export * from './retention';
+export * from './snapshot-engine';

@@ -1,0 +1,209 @@
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { MIN_POLL_SECONDS } from './decisions/poll-plan';
+import type { ScheduleRunInput } from './decisions/run-input';
+import { prefixFromConstructId, validateSnapshotPrefix } from './decisions/snapshot-name';
+import { Retention } from './retention';
+import { AuroraSnapshotEngine } from './snapshot-engine';
+
+/** What a run does when the cluster is stopped when the schedule fires. */
+export enum WhenClusterStopped {
+  /** End the run as `skipped`: no snapshot, no pruning, no failure. The cluster is never started. */
+  SKIP = 'skip',
+  /** Fail the run, so that the failed-execution alarm fires. The cluster is never started. */
+  FAIL = 'fail',
+}
+
+/** Properties of an `AuroraSnapshotSchedule`. */
+export interface AuroraSnapshotScheduleProps {
+  /**
+   * The Aurora DB cluster to snapshot. Imported clusters work; the cluster must be in the stack's account and
+   * region, because the workflow calls RDS there.
+   */
+  readonly cluster: rds.IDatabaseCluster;
+
+  /**
+   * When to take a snapshot, with its time zone. Retention cuts days, weeks, months and years in this time zone.
+   *
+   * @default - once a day at 03:00 UTC
+   * @see https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+   */
+  readonly schedule?: scheduler.ScheduleExpression;
+
+  /**
+   * Which of this schedule's snapshots to keep. Snapshots that the policy does not keep are deleted after each new
+   * snapshot becomes available; the newest one is always kept.
+   *
+   * @default - keep the last 7 snapshots
+   */
+  readonly retention?: Retention;
+
+  /**
+   * Start of every snapshot identifier, followed by the cluster identifier and the scheduled time in UTC, e.g.
+   * `nightly-orders-20261204-0300`. 1 to 47 letters, digits or hyphens, a letter first, no `--`, no trailing hyphen.
+   * The IAM policy lets the workflow create snapshots only under this prefix.
+   *
+   * @default - derived from the construct id, e.g. `nightly-orders` for `NightlyOrders`
+   */
+  readonly snapshotPrefix?: string;
+
+  /**
+   * How long a new snapshot may take to become available before the run fails. Retention does not run after a
+   * timeout, so no old snapshot is deleted while the new one is in doubt.
+   *
+   * @default Duration.hours(4)
+   */
+  readonly snapshotTimeout?: Duration;
+
+  /**
+   * Extra tags for each snapshot. Keys starting with `aws:` are reserved by AWS and are dropped with a warning.
+   *
+   * @default - only the tags this library writes
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * Report what retention would delete, and delete nothing.
+   *
+   * @default false
+   */
+  readonly dryRun?: boolean;
+
+  /**
+   * What a run does when the cluster is stopped.
+   *
+   * @default WhenClusterStopped.SKIP
+   */
+  readonly whenClusterStopped?: WhenClusterStopped;
+
+  /**
+   * Whether the schedule is enabled.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/** The keys of the tags this library writes itself; a user's tags may not use them. */
+const RESERVED_TAG_PREFIX = 'cdk-aurora-snapshots:';
+
+/**
+ * Takes snapshots of one Aurora DB cluster on a schedule and keeps only those its retention policy asks for.
+ *
+ * Each schedule adds an EventBridge Scheduler schedule and IAM statements; the state machine and the function are
+ * shared by every schedule in the stack (see `AuroraSnapshotEngine`).
+ *
+ * @example
+ * new AuroraSnapshotSchedule(this, 'Nightly', {
+ *   cluster,
+ *   schedule: scheduler.ScheduleExpression.cron({ hour: '2', minute: '30', timeZone: TimeZone.EUROPE_BERLIN }),
+ *   retention: Retention.policy({ daily: 7, weekly: 4, monthly: 12 }),
+ * });
+ */
+export class AuroraSnapshotSchedule extends Construct {
+  /** The EventBridge Scheduler schedule that starts each run. */
+  public readonly schedule: scheduler.Schedule;
+
+  /** The shared engine of the stack: state machine, function and roles. */
+  public readonly engine: AuroraSnapshotEngine;
+
+  /** The value of the ownership tag on every snapshot this schedule makes. */
+  public readonly scheduleId: string;
+
+  /** The prefix of every snapshot identifier this schedule makes, in lower case as RDS stores it. */
+  public readonly snapshotPrefix: string;
+
+  /** The IANA time zone of the schedule, in which retention cuts calendar periods. */
+  public readonly timeZone: string;
+
+  constructor(scope: Construct, id: string, props: AuroraSnapshotScheduleProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const prefix = props.snapshotPrefix ?? prefixFromConstructId(id);
+    if (!Token.isUnresolved(prefix)) {
+      const errors = validateSnapshotPrefix(prefix);
+      if (errors.length > 0) {
+        throw new Error(errors.join(' '));
+      }
+    }
+    this.snapshotPrefix = prefix.toLowerCase();
+
+    const timeout = props.snapshotTimeout ?? Duration.hours(4);
+    if (!Token.isUnresolved(timeout.toSeconds())) {
+      const seconds = timeout.toSeconds({ integral: false });
+      if (!(seconds >= MIN_POLL_SECONDS)) {
+        throw new Error(`\`snapshotTimeout\` must be at least ${MIN_POLL_SECONDS} seconds, the shortest wait between `
+          + `two polls of the snapshot, got ${timeout.toHumanString()}.`);
+      }
+    }
+
+    this.checkClusterEnvironment(props.cluster, stack);
+
+    const expression = props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '3' });
+    this.timeZone = expression.timeZone?.timezoneName ?? 'UTC';
+    const retention = props.retention ?? Retention.keepLast(7);
+
+    this.engine = AuroraSnapshotEngine.of(this);
+    this.scheduleId = this.node.path;
+    const runInput: ScheduleRunInput = {
+      clusterIdentifier: props.cluster.clusterIdentifier,
+      scheduleId: this.scheduleId,
+      snapshotPrefix: this.snapshotPrefix,
+      retention: retention._policy,
+      timeZone: this.timeZone,
+      dryRun: props.dryRun ?? false,
+      tags: this.userTags(props.tags ?? {}),
+      snapshotTimeoutSeconds: Math.ceil(timeout.toSeconds({ integral: false })),
+      whenClusterStopped: props.whenClusterStopped ?? WhenClusterStopped.SKIP,
+    };
+    this.engine._registerSchedule(runInput, props.cluster.clusterArn);
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      schedule: expression,
+      description: `Takes a snapshot of an Aurora cluster and prunes expired ones (${this.scheduleId}).`,
+      enabled: props.enabled ?? true,
+      target: new targets.StepFunctionsStartExecution(this.engine.stateMachine, {
+        role: this.engine.schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject({
+          ...runInput,
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        }),
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+  }
+
+  private userTags(tags: { [key: string]: string }): Array<{ Key: string; Value: string }> {
+    const kept: Array<{ Key: string; Value: string }> = [];
+    for (const [key, value] of Object.entries(tags).sort(([a], [b]) => a.localeCompare(b))) {
+      if (key.toLowerCase().startsWith('aws:')) {
+        Annotations.of(this).addWarningV2('cdk-aurora-snapshots:reservedTagDropped',
+          `\`tags\` key ${JSON.stringify(key)} starts with "aws:", which AWS reserves; it is not added to snapshots.`);
+        continue;
+      }
+      if (key.startsWith(RESERVED_TAG_PREFIX)) {
+        throw new Error(`\`tags\` key ${JSON.stringify(key)} starts with "${RESERVED_TAG_PREFIX}", which this `
+          + 'library reserves for ownership, scheduled-time and pin tags.');
+      }
+      kept.push({ Key: key, Value: value });
+    }
+    return kept;
+  }
+
+  private checkClusterEnvironment(cluster: rds.IDatabaseCluster, stack: Stack): void {
+    const { region, account } = cluster.env;
+    if (!Token.isUnresolved(region) && !Token.isUnresolved(stack.region) && region !== stack.region) {
+      throw new Error(`\`cluster\` is in region ${region} but the stack is in ${stack.region}; the workflow calls `
+        + 'RDS in its own region, so put the schedule in a stack in the cluster\'s region.');
+    }
+    if (!Token.isUnresolved(account) && !Token.isUnresolved(stack.account) && account !== stack.account) {
+      throw new Error(`\`cluster\` is in account ${account} but the stack is in ${stack.account}; the workflow calls `
+        + 'RDS in its own account, so put the schedule in a stack in the cluster\'s account.');
+    }
+  }
+}

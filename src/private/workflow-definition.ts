@@ -1,0 +1,246 @@
+/**
+ * The Amazon States Language of the snapshot workflow, written out in full so that a reader can follow one run
+ * state by state, and so that an independent interpreter can run exactly what is deployed.
+ *
+ * aws-sdk tasks use the Step Functions conventions for the AWS SDK integration: camelCase actions, Java SDK v2
+ * member names (`DbClusterIdentifier`) and error names (`Rds.DbClusterSnapshotAlreadyExistsException`).
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+ */
+
+/** State names, used by the definition, the README diagram and the tests. */
+export const WorkflowStates = {
+  IS_SCHEDULED: 'Is it a scheduled run?',
+  LOOK_UP_SCHEDULE: 'Look up the schedule of the cluster',
+  PREPARE: 'Prepare the run',
+  SKIPPED: 'Skip: cluster stopped',
+  CREATE: 'Create the snapshot',
+  NEXT_POLL: 'Plan the next poll',
+  WAIT: 'Wait for the snapshot',
+  DESCRIBE: 'Describe the snapshot',
+  IS_AVAILABLE: 'Is the snapshot available?',
+  DELETE_FAILED: 'Delete the failed snapshot',
+  PRUNE: 'Prune expired snapshots',
+  FAIL_SNAPSHOT_FAILED: 'Fail: snapshot failed',
+  FAIL_TIMED_OUT: 'Fail: snapshot timed out',
+  FAIL_QUOTA: 'Fail: snapshot quota reached',
+  FAIL_CLUSTER_BUSY: 'Fail: cluster busy',
+} as const;
+
+/** Errors the workflow raises itself, for alarms and for users reading a failed execution. */
+export const WorkflowErrors = {
+  SNAPSHOT_FAILED: 'SnapshotFailed',
+  SNAPSHOT_TIMED_OUT: 'SnapshotTimedOut',
+  SNAPSHOT_QUOTA_REACHED: 'SnapshotQuotaExceeded',
+  CLUSTER_BUSY: 'ClusterBusy',
+} as const;
+
+/** Throttling and transient faults of RDS as the aws-sdk integration names them. */
+const RDS_TRANSIENT_ERRORS = ['Rds.RdsException', 'Rds.SdkClientException', 'Rds.ThrottlingException'];
+
+/** Faults of the Lambda service itself (not of our code), worth retrying. */
+const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+const retryTransientRds = {
+  ErrorEquals: RDS_TRANSIENT_ERRORS,
+  IntervalSeconds: 5,
+  BackoffRate: 2,
+  MaxAttempts: 6,
+  MaxDelaySeconds: 120,
+  JitterStrategy: 'FULL',
+};
+
+const retryTransientLambda = {
+  ErrorEquals: LAMBDA_TRANSIENT_ERRORS,
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxAttempts: 6,
+  JitterStrategy: 'FULL',
+};
+
+/** What the definition needs from the construct; values may be CDK tokens. */
+export interface WorkflowDefinitionProps {
+  /** The AWS partition (`Aws.PARTITION`), so the definition also works in China and GovCloud regions. */
+  readonly partition: string;
+  /** ARN of the snapshot function. */
+  readonly functionArn: string;
+  /** The inputs of every schedule in the stack, for manual runs that name only a cluster. */
+  readonly registeredSchedules: unknown;
+  /** Busy-cluster retries: attempts and first interval. */
+  readonly clusterBusyRetry: { readonly maxAttempts: number; readonly intervalSeconds: number };
+}
+
+/** Builds the workflow definition as a plain object, ready for `Stack.toJsonString`. */
+export function workflowDefinition(props: WorkflowDefinitionProps): Record<string, unknown> {
+  const s = WorkflowStates;
+  return {
+    Comment: 'Takes one Aurora DB cluster snapshot, waits until it is available, then prunes the expired snapshots '
+      + 'of the same schedule.',
+    QueryLanguage: 'JSONPath',
+    StartAt: s.IS_SCHEDULED,
+    States: {
+      [s.IS_SCHEDULED]: {
+        Type: 'Choice',
+        Comment: 'A schedule sends its whole configuration; a manual run may name only the cluster.',
+        Choices: [{
+          And: [
+            { Variable: '$.scheduleId', IsPresent: true },
+            { Variable: '$.snapshotPrefix', IsPresent: true },
+            { Variable: '$.retention', IsPresent: true },
+          ],
+          Next: s.PREPARE,
+        }],
+        Default: s.LOOK_UP_SCHEDULE,
+      },
+      [s.LOOK_UP_SCHEDULE]: {
+        Type: 'Pass',
+        Result: props.registeredSchedules,
+        ResultPath: '$.registeredSchedules',
+        Next: s.PREPARE,
+      },
+      [s.PREPARE]: {
+        Type: 'Task',
+        Comment: 'Resolves the configuration, names the snapshot, checks the cluster state and plans the polls.',
+        Resource: `arn:${props.partition}:states:::lambda:invoke`,
+        Parameters: {
+          FunctionName: props.functionArn,
+          Payload: {
+            'action': 'prepare',
+            'input.$': '$',
+            'executionStartTime.$': '$$.Execution.StartTime',
+          },
+        },
+        OutputPath: '$.Payload',
+        Retry: [retryTransientLambda],
+        Catch: [{ ErrorEquals: ['SkipRun.ClusterStopped'], ResultPath: '$.error', Next: s.SKIPPED }],
+        Next: s.CREATE,
+      },
+      [s.SKIPPED]: {
+        Type: 'Pass',
+        Parameters: {
+          'outcome': 'skipped',
+          'clusterIdentifier.$': '$.clusterIdentifier',
+          'reason.$': 'States.StringToJson($.error.Cause)',
+        },
+        End: true,
+      },
+      [s.CREATE]: {
+        Type: 'Task',
+        Resource: `arn:${props.partition}:states:::aws-sdk:rds:createDBClusterSnapshot`,
+        Parameters: {
+          'DbClusterIdentifier.$': '$.clusterIdentifier',
+          'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier',
+          'Tags.$': '$.tags',
+        },
+        ResultPath: null,
+        Retry: [
+          {
+            // The cluster is modifying, backing up, upgrading...: wait for it, with backoff, a bounded number of times.
+            ErrorEquals: ['Rds.InvalidDbClusterStateException'],
+            IntervalSeconds: props.clusterBusyRetry.intervalSeconds,
+            BackoffRate: 2,
+            MaxAttempts: props.clusterBusyRetry.maxAttempts,
+          },
+          retryTransientRds,
+        ],
+        Catch: [
+          {
+            // A retried create whose first response was lost: the snapshot of this scheduled time is already there.
+            // The prune step checks that it carries this schedule's tag before it trusts it.
+            ErrorEquals: ['Rds.DbClusterSnapshotAlreadyExistsException'],
+            ResultPath: null,
+            Next: s.NEXT_POLL,
+          },
+          { ErrorEquals: ['Rds.SnapshotQuotaExceededException'], ResultPath: '$.error', Next: s.FAIL_QUOTA },
+          { ErrorEquals: ['Rds.InvalidDbClusterStateException'], ResultPath: '$.error', Next: s.FAIL_CLUSTER_BUSY },
+        ],
+        Next: s.NEXT_POLL,
+      },
+      [s.NEXT_POLL]: {
+        Type: 'Pass',
+        Comment: 'Takes the next wait from the plan made by the prepare step.',
+        Parameters: {
+          'waits.$': '$.poll.waits',
+          'count.$': '$.poll.count',
+          'index.$': 'States.MathAdd($.poll.index, 1)',
+          'seconds.$': 'States.ArrayGetItem($.poll.waits, $.poll.index)',
+        },
+        ResultPath: '$.poll',
+        Next: s.WAIT,
+      },
+      [s.WAIT]: {
+        Type: 'Wait',
+        SecondsPath: '$.poll.seconds',
+        Next: s.DESCRIBE,
+      },
+      [s.DESCRIBE]: {
+        Type: 'Task',
+        Resource: `arn:${props.partition}:states:::aws-sdk:rds:describeDBClusterSnapshots`,
+        Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
+        ResultSelector: { 'status.$': '$.DbClusterSnapshots[0].Status' },
+        ResultPath: '$.snapshot',
+        Retry: [retryTransientRds],
+        Next: s.IS_AVAILABLE,
+      },
+      [s.IS_AVAILABLE]: {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.snapshot.status', StringEquals: 'available', Next: s.PRUNE },
+          { Variable: '$.snapshot.status', StringEquals: 'failed', Next: s.DELETE_FAILED },
+          { Variable: '$.poll.index', NumericGreaterThanEqualsPath: '$.poll.count', Next: s.FAIL_TIMED_OUT },
+        ],
+        Default: s.NEXT_POLL,
+      },
+      [s.DELETE_FAILED]: {
+        Type: 'Task',
+        Comment: 'A failed snapshot cannot be restored but still counts against the quota.',
+        Resource: `arn:${props.partition}:states:::aws-sdk:rds:deleteDBClusterSnapshot`,
+        Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
+        ResultPath: null,
+        Retry: [retryTransientRds],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.deleteError', Next: s.FAIL_SNAPSHOT_FAILED }],
+        Next: s.FAIL_SNAPSHOT_FAILED,
+      },
+      [s.PRUNE]: {
+        Type: 'Task',
+        Comment: 'Applies the retention policy and deletes only expired snapshots of this schedule.',
+        Resource: `arn:${props.partition}:states:::lambda:invoke`,
+        Parameters: {
+          FunctionName: props.functionArn,
+          Payload: { 'action': 'prune', 'run.$': '$' },
+        },
+        OutputPath: '$.Payload',
+        Retry: [retryTransientLambda],
+        End: true,
+      },
+      [s.FAIL_SNAPSHOT_FAILED]: {
+        Type: 'Fail',
+        Error: WorkflowErrors.SNAPSHOT_FAILED,
+        Cause: 'RDS reported the new snapshot as failed. It was deleted, because a failed snapshot cannot be restored '
+          + 'and still counts against the quota. Retention did not run, so no older snapshot was deleted.',
+      },
+      [s.FAIL_TIMED_OUT]: {
+        Type: 'Fail',
+        Error: WorkflowErrors.SNAPSHOT_TIMED_OUT,
+        Cause: 'The new snapshot did not become available within snapshotTimeout. It was left as it is; retention '
+          + 'did not run, so no older snapshot was deleted.',
+      },
+      [s.FAIL_QUOTA]: {
+        Type: 'Fail',
+        Error: WorkflowErrors.SNAPSHOT_QUOTA_REACHED,
+        Cause: 'RDS refused the snapshot: the region holds as many manual DB cluster snapshots as its quota allows '
+          + '(100 unless raised). Delete manual snapshots or ask for a higher quota; nothing was deleted.',
+      },
+      [s.FAIL_CLUSTER_BUSY]: {
+        Type: 'Fail',
+        Error: WorkflowErrors.CLUSTER_BUSY,
+        Cause: 'The cluster stayed in a state that does not allow snapshots (modifying, backing-up, upgrading...) '
+          + 'through every retry, so no snapshot was taken and nothing was deleted.',
+      },
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { DescribeDBClustersCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { planPolls } from '../decisions/poll-plan';
+import type { PreparedRun, ScheduleRunInput, SnapshotTag } from '../decisions/run-input';
+import { snapshotIdentifier } from '../decisions/snapshot-name';
+import { SnapshotTagKeys } from '../decisions/snapshot-tags';
+
+/** What the workflow sends to the prepare step. */
+export interface PrepareEvent {
+  readonly action: 'prepare';
+  /** The execution input; a manual run also carries the registered schedules (added by the workflow). */
+  readonly input: ScheduleRunInput & { readonly registeredSchedules?: ScheduleRunInput[] };
+  /** `$$.Execution.StartTime`, used when the input has no scheduled time. */
+  readonly executionStartTime: string;
+}
+
+/** Cluster states in which RDS refuses a snapshot until somebody starts the cluster. */
+const STOPPED_STATES = new Set(['stopped', 'stopping']);
+
+/** Default of `snapshotTimeoutSeconds` for a manual run whose schedule does not say. */
+const DEFAULT_SNAPSHOT_TIMEOUT_SECONDS = 4 * 3600;
+
+/** Thrown to end the run as `skipped`: the workflow catches this name. */
+export class ClusterStoppedSkip extends Error {
+  constructor(clusterIdentifier: string, status: string) {
+    super(`Cluster ${clusterIdentifier} is ${status}, so no snapshot was taken; the run is skipped and the cluster is `
+      + 'left as it is.');
+    this.name = 'SkipRun.ClusterStopped';
+  }
+}
+
+/** Thrown when the cluster is stopped and the schedule asks to fail in that case. */
+export class ClusterStoppedFailure extends Error {
+  constructor(clusterIdentifier: string, status: string) {
+    super(`Cluster ${clusterIdentifier} is ${status}, so no snapshot was taken; the schedule asks for a failure `
+      + 'rather than a skipped run.');
+    this.name = 'ClusterStopped';
+  }
+}
+
+/** Thrown when the input does not say which schedule a run belongs to and the stack cannot tell either. */
+export class ScheduleNotFound extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScheduleNotFound';
+  }
+}
+
+/**
+ * Resolves the run's configuration: the schedule's input as sent, or, for a manual run that names only the
+ * cluster, the one schedule the stack registered for that cluster.
+ */
+export function resolveRunInput(input: PrepareEvent['input']): ScheduleRunInput {
+  if (typeof input?.clusterIdentifier !== 'string' || input.clusterIdentifier.length === 0) {
+    throw new ScheduleNotFound('The run input must name the cluster in `clusterIdentifier`, got '
+      + `${JSON.stringify(input?.clusterIdentifier)}.`);
+  }
+  if (input.scheduleId && input.snapshotPrefix && input.retention) {
+    return input;
+  }
+  const registered = (input.registeredSchedules ?? []).filter((schedule) =>
+    schedule.clusterIdentifier === input.clusterIdentifier
+    && (input.scheduleId === undefined || schedule.scheduleId === input.scheduleId));
+  if (registered.length === 0) {
+    throw new ScheduleNotFound(`No schedule in this stack snapshots cluster ${input.clusterIdentifier}`
+      + (input.scheduleId ? ` under the schedule id ${input.scheduleId}` : '') + '.');
+  }
+  if (registered.length > 1) {
+    throw new ScheduleNotFound(`Cluster ${input.clusterIdentifier} has ${registered.length} schedules in this stack `
+      + `(${registered.map((schedule) => schedule.scheduleId).join(', ')}); name one in \`scheduleId\`.`);
+  }
+  return {
+    ...registered[0],
+    scheduledTime: input.scheduledTime,
+    pin: input.pin,
+    dryRun: input.dryRun ?? registered[0].dryRun,
+  };
+}
+
+/**
+ * Characters RDS accepts in a tag value; anything else in a user's pin reason becomes a space.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html
+ */
+function tagValue(text: string): string {
+  return text.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' ').trim().slice(0, 256) || 'pinned';
+}
+
+/** The tags of a new snapshot: ownership, scheduled time, the user's own, and a pin when a manual run asks. */
+export function snapshotTags(run: ScheduleRunInput, scheduleId: string, scheduledTime: string): SnapshotTag[] {
+  const tags: SnapshotTag[] = (run.tags ?? [])
+    .filter((tag) => !tag.Key.toLowerCase().startsWith('aws:') && !tag.Key.startsWith('cdk-aurora-snapshots:'))
+    .map((tag) => ({ Key: tag.Key, Value: tag.Value }));
+  tags.push({ Key: SnapshotTagKeys.SCHEDULE, Value: scheduleId });
+  tags.push({ Key: SnapshotTagKeys.SCHEDULED_TIME, Value: scheduledTime });
+  if (run.pin !== undefined && run.pin !== null && `${run.pin}`.length > 0) {
+    tags.push({ Key: SnapshotTagKeys.PIN, Value: tagValue(`${run.pin}`) });
+  }
+  return tags;
+}
+
+/** The scheduled time to the minute, in UTC: what the snapshot identifier and its tag are made of. */
+export function scheduledMinute(scheduledTime: string | undefined, executionStartTime: string): string {
+  const source = scheduledTime ?? executionStartTime;
+  const time = new Date(source);
+  if (typeof source !== 'string' || Number.isNaN(time.getTime())) {
+    throw new ScheduleNotFound(`The scheduled time must be an ISO-8601 time, got ${JSON.stringify(source)}.`);
+  }
+  time.setUTCSeconds(0, 0);
+  return time.toISOString();
+}
+
+/**
+ * Prepares one run: resolves its configuration, names the snapshot, and checks that the cluster can be
+ * snapshotted. Never starts a stopped cluster.
+ */
+export async function prepareRun(event: PrepareEvent, rds: RDSClient): Promise<PreparedRun> {
+  const run = resolveRunInput(event.input);
+  const scheduleId = run.scheduleId!;
+  const scheduledTime = scheduledMinute(run.scheduledTime, event.executionStartTime);
+  const identifier = snapshotIdentifier(run.snapshotPrefix!, run.clusterIdentifier, new Date(scheduledTime));
+
+  const described = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: run.clusterIdentifier }));
+  const status = described.DBClusters?.[0]?.Status ?? 'unknown';
+  if (STOPPED_STATES.has(status)) {
+    throw run.whenClusterStopped === 'fail'
+      ? new ClusterStoppedFailure(run.clusterIdentifier, status)
+      : new ClusterStoppedSkip(run.clusterIdentifier, status);
+  }
+
+  const timeout = run.snapshotTimeoutSeconds ?? DEFAULT_SNAPSHOT_TIMEOUT_SECONDS;
+  return {
+    clusterIdentifier: run.clusterIdentifier,
+    scheduleId,
+    snapshotPrefix: run.snapshotPrefix!,
+    snapshotIdentifier: identifier,
+    scheduledTime,
+    retention: run.retention!,
+    timeZone: run.timeZone ?? 'UTC',
+    dryRun: run.dryRun === true,
+    tags: snapshotTags(run, scheduleId, scheduledTime),
+    snapshotTimeoutSeconds: timeout,
+    poll: planPolls(timeout),
+  };
+}
