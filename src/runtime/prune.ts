@@ -1,5 +1,5 @@
 import { DeleteDBClusterSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SnapshotLogger } from './snapshot-logger';
 import { listManualClusterSnapshots } from './cluster-snapshots';
 import { decideRetention } from '../decisions/retention-decision';
 import type { PreparedRun, RunSummary } from '../decisions/run-input';
@@ -27,7 +27,7 @@ export class SnapshotIdentifierTaken extends Error {
  * Only snapshots the decision expires are touched; a delete that fails is logged and reported and the others go
  * on; a snapshot that is already gone counts as deleted.
  */
-export async function pruneSnapshots(event: PruneEvent, rds: RDSClient, logger: Logger): Promise<RunSummary> {
+export async function pruneSnapshots(event: PruneEvent, rds: RDSClient, logger: SnapshotLogger): Promise<RunSummary> {
   const run = event.run;
   const snapshots = await listManualClusterSnapshots(rds, run.clusterIdentifier);
 

@@ -2,6 +2,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { prepareRun, type PrepareEvent } from './prepare';
 import { pruneSnapshots, type PruneEvent } from './prune';
+import type { SnapshotLogger } from './snapshot-logger';
 
 /** The two steps of a run this function carries out, told apart by `action`. */
 export type SnapshotStepEvent = PrepareEvent | PruneEvent;
@@ -9,7 +10,7 @@ export type SnapshotStepEvent = PrepareEvent | PruneEvent;
 /** What a handler needs from outside: an RDS client and a logger. Tests pass their own. */
 export interface SnapshotStepDependencies {
   readonly rds: RDSClient;
-  readonly logger: Logger;
+  readonly logger: SnapshotLogger;
 }
 
 /**
