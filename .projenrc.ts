@@ -74,10 +74,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // A fresh process that only compiles what it runs keeps the demo, soak and bench quick to start.
 const tsNode = 'ts-node --transpile-only --project test/tsconfig.json';
 
+const bundle = project.tasks.tryFind('bundle')!;
+
+// Tests synthesize stacks, and synthesis needs the bundled handler, so a fresh clone's `npm test` bundles first.
+project.testTask.prependSpawn(bundle);
+
 const demo = project.addTask('demo', {
   description: 'Synthesizes the example app and runs its workflow for 30 simulated days against moto',
 });
-demo.spawn(project.tasks.tryFind('bundle')!);
+demo.spawn(bundle);
 demo.exec(`${tsNode} demo/demo.ts`);
 
 project.npmignore?.exclude('/demo/', '/bench/', '/cdk.out/');
