@@ -79,6 +79,17 @@ const bundle = project.tasks.tryFind('bundle')!;
 // Tests synthesize stacks, and synthesis needs the bundled handler, so a fresh clone's `npm test` bundles first.
 project.testTask.prependSpawn(bundle);
 
+// `npx cdk-aurora-snapshots preview ...`: bundled with its AWS SDK, so the package needs no runtime dependencies.
+project.bundler.addBundle('src/cli/cdk-aurora-snapshots.ts', {
+  platform: 'node',
+  target: 'node20',
+  outfile: 'index.js',
+  executable: true,
+  banner: '#!/usr/bin/env node',
+  sourcemap: false,
+});
+project.addBins({ 'cdk-aurora-snapshots': 'assets/cli/cdk-aurora-snapshots/index.js' });
+
 const demo = project.addTask('demo', {
   description: 'Synthesizes the example app and runs its workflow for 30 simulated days against moto',
 });
