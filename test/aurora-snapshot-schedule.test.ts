@@ -171,10 +171,11 @@ describe('AuroraSnapshotSchedule', () => {
     });
     expect(create.Catch[0]).toMatchObject({
       ErrorEquals: ['Rds.DbClusterSnapshotAlreadyExistsException'],
-      Next: WorkflowStates.NEXT_POLL,
+      Next: WorkflowStates.WAIT,
     });
     expect(definition.States[WorkflowStates.DESCRIBE].ResultSelector).toEqual({
       'status.$': '$.DbClusterSnapshots[0].Status',
+      'described.$': '$.DbClusterSnapshots[0]',
     });
   });
 

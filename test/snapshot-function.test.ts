@@ -97,7 +97,7 @@ describe('the snapshot function against moto', () => {
         { Key: SnapshotTagKeys.SCHEDULE, Value: SCHEDULE_ID },
         { Key: SnapshotTagKeys.SCHEDULED_TIME, Value: '2026-12-04T03:00:00.000Z' },
       ]);
-      expect(run.poll.waits.reduce((a: number, b: number) => a + b, 0)).toEqual(3600);
+      expect(run.poll).toEqual({ seconds: 120, elapsedSeconds: 120, timeoutSeconds: 3600 });
     });
 
     test('a manual run naming only the cluster takes the registered schedule and the execution start time', async () => {
@@ -279,7 +279,7 @@ describe('the prune step with an SDK-level fake of RDS', () => {
         clusterIdentifier: CLUSTER, scheduleId: SCHEDULE_ID, snapshotPrefix: 'nightly',
         snapshotIdentifier: `nightly-orders-db-${newest}`, scheduledTime: '2026-01-01T00:00:00.000Z',
         retention: { keepLast }, timeZone: 'UTC', dryRun: false, tags: [], snapshotTimeoutSeconds: 3600,
-        poll: { waits: [3600], count: 1, index: 1 },
+        poll: { seconds: 120, elapsedSeconds: 120, timeoutSeconds: 3600 },
       },
     };
   }

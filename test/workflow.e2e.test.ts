@@ -46,7 +46,7 @@ describe('the synthesized workflow, run end to end against moto', () => {
       deleteFailed: [],
     });
     expect(run.statesEntered).toEqual([
-      WorkflowStates.IS_SCHEDULED, WorkflowStates.PREPARE, WorkflowStates.CREATE, WorkflowStates.NEXT_POLL,
+      WorkflowStates.IS_SCHEDULED, WorkflowStates.PREPARE, WorkflowStates.CREATE,
       WorkflowStates.WAIT, WorkflowStates.DESCRIBE, WorkflowStates.IS_AVAILABLE, WorkflowStates.PRUNE,
     ]);
     const [snapshot] = (await listClusterSnapshots(account.rds, EXAMPLE_CLUSTER))

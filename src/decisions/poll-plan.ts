@@ -1,35 +1,47 @@
 import type { PollPlan } from './run-input';
 
-/** No wait is shorter than this: DescribeDBClusterSnapshots costs a state transition each time. */
+/** No wait is shorter than this: each poll costs state transitions and an RDS call. */
 export const MIN_POLL_SECONDS = 60;
 
-/**
- * Waits used when nothing is known about how long this cluster's snapshots take: short at first, because small
- * clusters finish in minutes, then longer, because a snapshot that is not done in ten minutes is a big one.
- */
-const UNKNOWN_DURATION_WAITS = [120, 180, 300, 300, 600, 600, 900];
+/** The first wait after the create call: small clusters finish in a few minutes. */
+export const FIRST_POLL_SECONDS = 120;
+
+/** The longest wait while nothing tells how far the snapshot has got. */
+const MAX_BLIND_POLL_SECONDS = 1800;
+
+/** Added to an estimate of the time left, so that one poll usually lands just after the snapshot is done. */
+const ESTIMATE_MARGIN_SECONDS = 30;
 
 /**
- * Plans the waits between polls of a new snapshot so that they add up to `timeoutSeconds` exactly.
- *
- * With `expectedSeconds` (how long the last snapshot took) the first wait covers most of it and later waits are
- * a tenth of it, so a snapshot that takes as long as the last one is seen within a few polls: longer waits early,
- * shorter near the expected end.
+ * The first wait of a run: `FIRST_POLL_SECONDS`, or the whole timeout if that is shorter.
  */
-export function planPolls(timeoutSeconds: number, expectedSeconds?: number): PollPlan {
+export function firstPoll(timeoutSeconds: number): PollPlan {
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < MIN_POLL_SECONDS) {
     throw new Error(`The snapshot timeout must be at least ${MIN_POLL_SECONDS} seconds, got ${timeoutSeconds}.`);
   }
-  const ladder = expectedSeconds !== undefined && Number.isFinite(expectedSeconds) && expectedSeconds > 0
-    ? [Math.max(MIN_POLL_SECONDS, Math.round(expectedSeconds * 0.85)), Math.max(MIN_POLL_SECONDS, Math.round(expectedSeconds / 10))]
-    : UNKNOWN_DURATION_WAITS;
+  const seconds = Math.min(FIRST_POLL_SECONDS, timeoutSeconds);
+  return { seconds, elapsedSeconds: seconds, timeoutSeconds };
+}
 
-  const waits: number[] = [];
-  let total = 0;
-  while (total < timeoutSeconds) {
-    const next = Math.min(ladder[Math.min(waits.length, ladder.length - 1)], timeoutSeconds - total);
-    waits.push(next);
-    total += next;
+/**
+ * The next wait while the snapshot is still being created.
+ *
+ * Time is counted in waits, not read from a clock, so the plan is the same in every interpreter. When RDS reports
+ * `PercentProgress`, the time left is estimated from the progress made so far and the wait ends just after it:
+ * long waits early, a short one near the expected end. Without progress the wait doubles, up to 30 minutes. The
+ * last wait ends exactly at the timeout.
+ */
+export function nextPoll(poll: PollPlan, percentProgress?: number): PollPlan {
+  const left = poll.timeoutSeconds - poll.elapsedSeconds;
+  let wait: number;
+  if (percentProgress !== undefined && percentProgress > 0 && percentProgress < 100) {
+    const remaining = (poll.elapsedSeconds * (100 - percentProgress)) / percentProgress;
+    wait = Math.round(remaining) + ESTIMATE_MARGIN_SECONDS;
+  } else if (percentProgress !== undefined && percentProgress >= 100) {
+    wait = MIN_POLL_SECONDS;
+  } else {
+    wait = Math.min(poll.seconds * 2, MAX_BLIND_POLL_SECONDS);
   }
-  return { waits, count: waits.length, index: 0 };
+  const seconds = Math.max(1, Math.min(Math.max(MIN_POLL_SECONDS, wait), left));
+  return { seconds, elapsedSeconds: poll.elapsedSeconds + seconds, timeoutSeconds: poll.timeoutSeconds };
 }

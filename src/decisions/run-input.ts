@@ -48,18 +48,18 @@ export interface PreparedRun {
   readonly dryRun: boolean;
   readonly tags: SnapshotTag[];
   readonly snapshotTimeoutSeconds: number;
-  /** The polling plan: how long each wait lasts, and how many waits fit in the timeout. */
+  /** The first wait after the create call. */
   readonly poll: PollPlan;
 }
 
-/** A poll loop's state, advanced by the workflow's own Pass state with intrinsic functions. */
+/** The poll loop's state: the next wait, and the time waited so far counted in waits, not read from a clock. */
 export interface PollPlan {
-  /** Seconds of each successive wait; their sum covers the snapshot timeout. */
-  readonly waits: number[];
-  /** Number of waits; once `index` reaches it the snapshot has timed out. */
-  readonly count: number;
-  /** Index of the next wait. */
-  readonly index: number;
+  /** Seconds of the next wait. */
+  readonly seconds: number;
+  /** Seconds waited since the create call once the next wait is over. */
+  readonly elapsedSeconds: number;
+  /** The snapshot timeout; once `elapsedSeconds` reaches it and the snapshot is not available, the run fails. */
+  readonly timeoutSeconds: number;
 }
 
 /** How a run ended, as the execution output reports it. */

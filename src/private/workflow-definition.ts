@@ -153,23 +153,28 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
             // The prune step checks that it carries this schedule's tag before it trusts it.
             ErrorEquals: ['Rds.DbClusterSnapshotAlreadyExistsException'],
             ResultPath: null,
-            Next: s.NEXT_POLL,
+            Next: s.WAIT,
           },
           { ErrorEquals: ['Rds.SnapshotQuotaExceededException'], ResultPath: '$.error', Next: s.FAIL_QUOTA },
           { ErrorEquals: ['Rds.InvalidDbClusterStateException'], ResultPath: '$.error', Next: s.FAIL_CLUSTER_BUSY },
         ],
-        Next: s.NEXT_POLL,
+        Next: s.WAIT,
       },
       [s.NEXT_POLL]: {
-        Type: 'Pass',
-        Comment: 'Takes the next wait from the plan made by the prepare step.',
+        Type: 'Task',
+        Comment: 'Estimates the time left from PercentProgress and the time waited so far, and picks the next wait.',
+        Resource: `arn:${props.partition}:states:::lambda:invoke`,
         Parameters: {
-          'waits.$': '$.poll.waits',
-          'count.$': '$.poll.count',
-          'index.$': 'States.MathAdd($.poll.index, 1)',
-          'seconds.$': 'States.ArrayGetItem($.poll.waits, $.poll.index)',
+          FunctionName: props.functionArn,
+          Payload: { 'action': 'poll', 'poll.$': '$.poll', 'snapshot.$': '$.snapshot' },
+        },
+        ResultSelector: {
+          'seconds.$': '$.Payload.seconds',
+          'elapsedSeconds.$': '$.Payload.elapsedSeconds',
+          'timeoutSeconds.$': '$.Payload.timeoutSeconds',
         },
         ResultPath: '$.poll',
+        Retry: [retryTransientLambda],
         Next: s.WAIT,
       },
       [s.WAIT]: {
@@ -181,7 +186,11 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Type: 'Task',
         Resource: `arn:${props.partition}:states:::aws-sdk:rds:describeDBClusterSnapshots`,
         Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
-        ResultSelector: { 'status.$': '$.DbClusterSnapshots[0].Status' },
+        // The whole entry is kept as well: a path to PercentProgress would fail the state where RDS leaves it out.
+        ResultSelector: {
+          'status.$': '$.DbClusterSnapshots[0].Status',
+          'described.$': '$.DbClusterSnapshots[0]',
+        },
         ResultPath: '$.snapshot',
         Retry: [retryTransientRds],
         Next: s.IS_AVAILABLE,
@@ -191,7 +200,11 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Choices: [
           { Variable: '$.snapshot.status', StringEquals: 'available', Next: s.PRUNE },
           { Variable: '$.snapshot.status', StringEquals: 'failed', Next: s.DELETE_FAILED },
-          { Variable: '$.poll.index', NumericGreaterThanEqualsPath: '$.poll.count', Next: s.FAIL_TIMED_OUT },
+          {
+            Variable: '$.poll.elapsedSeconds',
+            NumericGreaterThanEqualsPath: '$.poll.timeoutSeconds',
+            Next: s.FAIL_TIMED_OUT,
+          },
         ],
         Default: s.NEXT_POLL,
       },

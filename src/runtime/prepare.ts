@@ -1,5 +1,5 @@
 import { DescribeDBClustersCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { planPolls } from '../decisions/poll-plan';
+import { firstPoll } from '../decisions/poll-plan';
 import type { PreparedRun, ScheduleRunInput, SnapshotTag } from '../decisions/run-input';
 import { snapshotIdentifier } from '../decisions/snapshot-name';
 import { SnapshotTagKeys } from '../decisions/snapshot-tags';
@@ -138,6 +138,6 @@ export async function prepareRun(event: PrepareEvent, rds: RDSClient): Promise<P
     dryRun: run.dryRun === true,
     tags: snapshotTags(run, scheduleId, scheduledTime),
     snapshotTimeoutSeconds: timeout,
-    poll: planPolls(timeout),
+    poll: firstPoll(timeout),
   };
 }

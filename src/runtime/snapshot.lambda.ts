@@ -1,11 +1,21 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { nextPoll } from '../decisions/poll-plan';
+import type { PollPlan } from '../decisions/run-input';
 import { prepareRun, type PrepareEvent } from './prepare';
 import { pruneSnapshots, type PruneEvent } from './prune';
 import type { SnapshotLogger } from './snapshot-logger';
 
-/** The two steps of a run this function carries out, told apart by `action`. */
-export type SnapshotStepEvent = PrepareEvent | PruneEvent;
+/** What the workflow sends to plan the next wait while the snapshot is being created. */
+export interface PollEvent {
+  readonly action: 'poll';
+  readonly poll: PollPlan;
+  /** The last DescribeDBClusterSnapshots entry, in the aws-sdk integration's names (`PercentProgress`). */
+  readonly snapshot: { readonly status?: string; readonly described?: { readonly PercentProgress?: number } };
+}
+
+/** The steps of a run this function carries out, told apart by `action`. */
+export type SnapshotStepEvent = PrepareEvent | PollEvent | PruneEvent;
 
 /** What a handler needs from outside: an RDS client and a logger. Tests pass their own. */
 export interface SnapshotStepDependencies {
@@ -28,11 +38,13 @@ export function createHandler(dependencies: SnapshotStepDependencies): (event: S
         });
         return run;
       }
+      case 'poll':
+        return nextPoll(event.poll, event.snapshot?.described?.PercentProgress);
       case 'prune':
         return pruneSnapshots(event, dependencies.rds, dependencies.logger);
       default:
         throw new Error(`The snapshot function was called with action ${JSON.stringify((event as any)?.action)}; `
-          + 'it knows only "prepare" and "prune".');
+          + 'it knows only "prepare", "poll" and "prune".');
     }
   };
 }
