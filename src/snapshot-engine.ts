@@ -39,7 +39,9 @@ export class AuroraSnapshotEngine extends Construct {
   public readonly schedulerRole: iam.Role;
 
   private readonly registeredSchedules: ScheduleRunInput[] = [];
+  private readonly grants: Array<{ readonly clusterArn: string; readonly snapshots: string }> = [];
   private readonly functionRole: iam.Role;
+  private readonly createPolicy: iam.CfnPolicy;
 
   private constructor(scope: Stack, id: string) {
     super(scope, id);
@@ -87,6 +89,24 @@ export class AuroraSnapshotEngine extends Construct {
     this.functionRole.addToPrincipalPolicy(deleteOwnSnapshots);
     this.stateMachine.addToRolePolicy(deleteOwnSnapshots);
 
+    // Reading is read-only and must see every snapshot of a cluster, foreign ones included, to leave them alone.
+    const readSnapshots = new iam.PolicyStatement({
+      actions: ['rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'],
+      resources: [this.rdsArn('cluster', '*'), this.snapshotArn('*')],
+    });
+    this.functionRole.addToPrincipalPolicy(readSnapshots);
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['rds:DescribeDBClusterSnapshots'],
+      resources: [this.rdsArn('cluster', '*'), this.snapshotArn('*')],
+    }));
+
+    // Creating and tagging are granted per schedule, rendered once every schedule of the stack is known.
+    this.createPolicy = new iam.CfnPolicy(this, 'SchedulesPolicy', {
+      policyName: 'AuroraSnapshotSchedules',
+      roles: [this.stateMachine.role.roleName],
+      policyDocument: Lazy.any({ produce: () => this.renderCreatePolicy() }),
+    });
+
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -96,6 +116,12 @@ export class AuroraSnapshotEngine extends Construct {
     this.stateMachine.grantStartExecution(this.schedulerRole);
 
     this.acknowledgeFindings();
+    const byTag = 'With many schedules, creating is allowed on any cluster of the account and region, but only with '
+      + 'this stack\'s ownership tag on the new snapshot (aws:RequestTag), to stay within IAM\'s policy size limit.';
+    Validations.of(this.createPolicy).acknowledge(
+      { id: `AwsSolutions-IAM5[Resource::${this.findingArn('*')}]`, reason: byTag },
+      { id: `AwsSolutions-IAM5[Resource::${this.findingArn('*', 'cluster')}]`, reason: byTag },
+    );
   }
 
   /**
@@ -104,33 +130,68 @@ export class AuroraSnapshotEngine extends Construct {
    */
   public _registerSchedule(input: ScheduleRunInput, clusterArn: string): void {
     this.registeredSchedules.push(input);
-    const ownSnapshots = this.snapshotArn(`${input.snapshotPrefix}-*`);
-    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['rds:CreateDBClusterSnapshot'],
-      resources: [clusterArn, ownSnapshots],
-    }));
-    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
-      // Tags passed to CreateDBClusterSnapshot are authorized as AddTagsToResource on the new snapshot.
-      actions: ['rds:AddTagsToResource', 'rds:DescribeDBClusterSnapshots'],
-      resources: [ownSnapshots],
-    }));
-    this.functionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'],
-      resources: [clusterArn],
-    }));
-    Validations.of(this.stateMachine).acknowledge({
+    this.grants.push({ clusterArn, snapshots: this.snapshotArn(`${input.snapshotPrefix}-*`) });
+    Validations.of(this.createPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.findingArn(`${input.snapshotPrefix}-*`)}]`,
       reason: 'Snapshot names are made at run time from the scheduled time, always under this schedule\'s prefix.',
     });
   }
 
-  private snapshotArn(name: string): string {
+  /**
+   * Whether the stack has so many schedules that naming each cluster and prefix in IAM would pass the size limit
+   * of a role's inline policies; then creating is allowed on any cluster of the account and region, but only
+   * with this stack's ownership tag on the new snapshot.
+   */
+  public get grantsByTag(): boolean {
+    return estimatedPolicyCharacters(this.grants) > PRECISE_GRANTS_BUDGET_CHARACTERS;
+  }
+
+  private renderCreatePolicy(): unknown {
+    const stack = Stack.of(this);
+    if (this.grantsByTag) {
+      const ownershipOnCreate = {
+        StringLike: { [`aws:RequestTag/${SnapshotTagKeys.SCHEDULE}`]: `${stack.node.path}/*` },
+      };
+      return stack.resolve(new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['rds:CreateDBClusterSnapshot'],
+            resources: [this.rdsArn('cluster', '*'), this.snapshotArn('*')],
+            conditions: ownershipOnCreate,
+          }),
+          new iam.PolicyStatement({
+            actions: ['rds:AddTagsToResource'],
+            resources: [this.snapshotArn('*')],
+            conditions: ownershipOnCreate,
+          }),
+        ],
+      }));
+    }
+    const unique = (values: string[]) => [...new Set(values)];
+    const snapshots = unique(this.grants.map((grant) => grant.snapshots));
+    return stack.resolve(new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['rds:CreateDBClusterSnapshot'],
+          resources: [...unique(this.grants.map((grant) => grant.clusterArn)), ...snapshots],
+        }),
+        // Tags passed to CreateDBClusterSnapshot are authorized as AddTagsToResource on the new snapshot.
+        new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: snapshots }),
+      ],
+    }));
+  }
+
+  private rdsArn(resource: string, name: string): string {
     return Stack.of(this).formatArn({
       service: 'rds',
-      resource: 'cluster-snapshot',
+      resource,
       resourceName: name,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+  }
+
+  private snapshotArn(name: string): string {
+    return this.rdsArn('cluster-snapshot', name);
   }
 
   /**
@@ -142,12 +203,15 @@ export class AuroraSnapshotEngine extends Construct {
       id: 'AwsSolutions-L1',
       reason: 'The handler is bundled for and tested on nodejs24.x; a newer runtime comes with a tested release.',
     });
+    const readReason = 'Describe calls are read-only; listing must see every snapshot of a cluster, foreign ones '
+      + 'included, to leave them alone.';
     Validations.of(this.functionRole).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::${this.findingArn('*')}]`,
         reason: 'Deletes are limited by a condition on the ownership tag to snapshots made by a schedule of this '
-          + 'stack; the snapshot names are not known in advance.',
+          + 'stack; the snapshot names are not known in advance. ' + readReason,
       },
+      { id: `AwsSolutions-IAM5[Resource::${this.findingArn('*', 'cluster')}]`, reason: readReason },
       {
         id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.snapshotFunction.logGroup.node.defaultChild)}.Arn>:*]`,
         reason: 'Log streams are created at run time inside the function\'s own log group.',
@@ -157,8 +221,9 @@ export class AuroraSnapshotEngine extends Construct {
       {
         id: `AwsSolutions-IAM5[Resource::${this.findingArn('*')}]`,
         reason: 'Deleting a failed snapshot is limited by a condition on the ownership tag to snapshots made by a '
-          + 'schedule of this stack.',
+          + 'schedule of this stack. ' + readReason,
       },
+      { id: `AwsSolutions-IAM5[Resource::${this.findingArn('*', 'cluster')}]`, reason: readReason },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'CloudWatch Logs delivery and X-Ray tracing for Step Functions accept no resource narrower than *.',
@@ -170,15 +235,36 @@ export class AuroraSnapshotEngine extends Construct {
     );
   }
 
-  /** How cdk-nag prints a cluster snapshot ARN of this stack in a finding id. */
-  private findingArn(snapshotName: string): string {
+  /** How cdk-nag prints an RDS ARN of this stack in a finding id. */
+  private findingArn(name: string, resource = 'cluster-snapshot'): string {
     const stack = Stack.of(this);
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    return `arn:<AWS::Partition>:rds:${region}:${account}:cluster-snapshot:${snapshotName}`;
+    return `arn:<AWS::Partition>:rds:${region}:${account}:${resource}:${name}`;
   }
 
   private logicalIdOf(element: IConstruct | undefined): string {
     return Stack.of(this).resolve((element as CfnElement).logicalId);
   }
+}
+
+/**
+ * Budget for the per-schedule create policy. A role's inline policies may hold 10,240 characters in all, and the
+ * state machine's role also holds the logging, tracing, invoke, read and delete statements.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+const PRECISE_GRANTS_BUDGET_CHARACTERS = 7_000;
+
+/** Characters an ARN takes once CloudFormation has filled in its tokens (the partition, at most 10). */
+function arnCharacters(arn: string): number {
+  return Token.isUnresolved(arn) ? arn.replace(/\$\{Token\[[^\]]+\]\}/g, '').length + 10 : arn.length;
+}
+
+function estimatedPolicyCharacters(grants: ReadonlyArray<{ clusterArn: string; snapshots: string }>): number {
+  const clusters = new Set(grants.map((grant) => grant.clusterArn));
+  const snapshots = new Set(grants.map((grant) => grant.snapshots));
+  let total = 200;
+  clusters.forEach((arn) => { total += arnCharacters(arn) + 3; });
+  snapshots.forEach((arn) => { total += 2 * (arnCharacters(arn) + 3); });
+  return total;
 }

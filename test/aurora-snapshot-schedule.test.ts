@@ -113,24 +113,48 @@ describe('AuroraSnapshotSchedule', () => {
     new AuroraSnapshotSchedule(stack, 'Orders', { cluster: importedCluster(stack), snapshotPrefix: 'Nightly' });
 
     // THEN
-    const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    const arn = (resource: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:rds:us-east-1:123456789012:${resource}`]],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: 'AuroraSnapshotSchedules',
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'rds:CreateDBClusterSnapshot',
-            Resource: [
-              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-1:123456789012:cluster:orders-db']] },
-              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-1:123456789012:cluster-snapshot:nightly-*']] },
-            ],
-          }),
-          Match.objectLike({
-            Action: ['rds:AddTagsToResource', 'rds:DescribeDBClusterSnapshots'],
-            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-1:123456789012:cluster-snapshot:nightly-*']] },
-          }),
-        ]),
+        Statement: [
+          { Effect: 'Allow', Action: 'rds:CreateDBClusterSnapshot', Resource: [arn('cluster:orders-db'), arn('cluster-snapshot:nightly-*')] },
+          { Effect: 'Allow', Action: 'rds:AddTagsToResource', Resource: arn('cluster-snapshot:nightly-*') },
+        ],
       },
     });
+  });
+
+  test('with hundreds of schedules, creating is granted by the ownership tag instead of by name', () => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN
+    let schedule: AuroraSnapshotSchedule | undefined;
+    for (let i = 0; i < 400; i++) {
+      schedule = new AuroraSnapshotSchedule(stack, `Schedule${i}`, { cluster: importedCluster(stack, `cluster-${i}`) });
+    }
+
+    // THEN
+    expect(schedule!.engine.grantsByTag).toBe(true);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .find((resource: any) => resource.Properties.PolicyName === 'AuroraSnapshotSchedules') as any;
+    expect(policy.Properties.PolicyDocument.Statement.map((statement: any) => statement.Condition)).toEqual([
+      { StringLike: { [`aws:RequestTag/${SnapshotTagKeys.SCHEDULE}`]: 'TestStack/*' } },
+      { StringLike: { [`aws:RequestTag/${SnapshotTagKeys.SCHEDULE}`]: 'TestStack/*' } },
+    ]);
+    expect(JSON.stringify(policy).length).toBeLessThan(2_000);
+  });
+
+  test('a stack of 20 schedules still names each cluster and prefix', () => {
+    const stack = newStack();
+    let schedule: AuroraSnapshotSchedule | undefined;
+    for (let i = 0; i < 20; i++) {
+      schedule = new AuroraSnapshotSchedule(stack, `Schedule${i}`, { cluster: importedCluster(stack, `cluster-${i}`) });
+    }
+    expect(schedule!.engine.grantsByTag).toBe(false);
   });
 
   test('allows deletes only on snapshots whose ownership tag names a schedule of this stack', () => {
