@@ -49,6 +49,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-local-stepfunctions',
     'fast-check',
     '@aws-sdk/client-rds',
+    '@aws-sdk/client-service-quotas',
+    '@aws-sdk/client-eventbridge',
     '@aws-lambda-powertools/logger',
     '@aws-lambda-powertools/metrics',
     '@types/aws-lambda',

@@ -81,7 +81,7 @@ describe('the snapshot function against moto', () => {
   describe('prepare', () => {
     test('names the snapshot from prefix, cluster and scheduled time to the minute, and tags it', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger() });
+      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
 
       // WHEN
       const run: any = await handler(prepareEvent(scheduleInput({ tags: [
@@ -102,7 +102,7 @@ describe('the snapshot function against moto', () => {
 
     test('a manual run naming only the cluster takes the registered schedule and the execution start time', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger() });
+      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
       const { scheduledTime, ...registered } = scheduleInput();
 
       // WHEN
@@ -121,7 +121,7 @@ describe('the snapshot function against moto', () => {
 
     test('a manual run on a cluster with two schedules must name one', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger() });
+      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
       const { scheduledTime, ...registered } = scheduleInput();
       void scheduledTime;
 
@@ -138,7 +138,7 @@ describe('the snapshot function against moto', () => {
 
     test('a stopped cluster skips the run by default and fails it when asked, and is never started', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger() });
+      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
       await rds.send(new StopDBClusterCommand({ DBClusterIdentifier: CLUSTER }));
 
       // WHEN
@@ -155,7 +155,7 @@ describe('the snapshot function against moto', () => {
 
   describe('prune', () => {
     async function prepared(overrides: Partial<ScheduleRunInput> = {}): Promise<PruneEvent> {
-      const run: any = await createHandler({ rds, logger: new RecordingLogger() })(prepareEvent(scheduleInput(overrides)));
+      const run: any = await createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })(prepareEvent(scheduleInput(overrides)));
       await createManualClusterSnapshot(rds, CLUSTER, run.snapshotIdentifier, Object.fromEntries(
         run.tags.map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value])));
       return { action: 'prune', run };
@@ -176,7 +176,7 @@ describe('the snapshot function against moto', () => {
       const logger = new RecordingLogger();
 
       // WHEN
-      const summary: any = await createHandler({ rds, logger })(event);
+      const summary: any = await createHandler({ rds, logger, emitMetrics: () => undefined })(event);
 
       // THEN keep-last-2 keeps today's and yesterday's; the older two of ours go; nothing else is touched
       expect(summary).toMatchObject({
@@ -203,7 +203,7 @@ describe('the snapshot function against moto', () => {
       const event = await prepared({ dryRun: true, retention: { keepLast: 1 } });
 
       // WHEN
-      const summary: any = await createHandler({ rds, logger: new RecordingLogger() })(event);
+      const summary: any = await createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })(event);
 
       // THEN
       expect(summary.dryRun).toBe(true);
@@ -213,12 +213,12 @@ describe('the snapshot function against moto', () => {
 
     test('refuses to prune when the wanted identifier belongs to a snapshot this schedule did not make', async () => {
       // GIVEN someone else took the name
-      const run: any = await createHandler({ rds, logger: new RecordingLogger() })(prepareEvent(scheduleInput()));
+      const run: any = await createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })(prepareEvent(scheduleInput()));
       await createManualClusterSnapshot(rds, CLUSTER, run.snapshotIdentifier, { team: 'b' });
       await createManualClusterSnapshot(rds, CLUSTER, 'nightly-orders-db-20261101-0300', ownTags('2026-11-01T03:00:00Z'));
 
       // WHEN
-      const result = createHandler({ rds, logger: new RecordingLogger() })({ action: 'prune', run });
+      const result = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })({ action: 'prune', run });
 
       // THEN
       await expect(result).rejects.toMatchObject({ name: 'SnapshotIdentifierTaken' });
@@ -289,7 +289,7 @@ describe('the prune step with an SDK-level fake of RDS', () => {
     const rds = fakeRds(Array.from({ length: 250 }, (_, day) => ours(day)));
 
     // WHEN
-    const summary: any = await createHandler({ rds: rds.client, logger: new RecordingLogger() })(pruneEvent(249, 7));
+    const summary: any = await createHandler({ rds: rds.client, logger: new RecordingLogger(), emitMetrics: () => undefined })(pruneEvent(249, 7));
 
     // THEN
     expect(summary.deleted).toHaveLength(243);
@@ -307,7 +307,7 @@ describe('the prune step with an SDK-level fake of RDS', () => {
     const logger = new RecordingLogger();
 
     // WHEN
-    const summary: any = await createHandler({ rds: rds.client, logger })(pruneEvent(5, 2));
+    const summary: any = await createHandler({ rds: rds.client, logger, emitMetrics: () => undefined })(pruneEvent(5, 2));
 
     // THEN
     expect(summary.outcome).toEqual('partial');

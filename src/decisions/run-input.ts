@@ -28,6 +28,20 @@ export interface ScheduleRunInput {
   readonly scheduledTime?: string;
   /** Manual runs only: a reason to keep this snapshot forever ("before the migration"). */
   readonly pin?: string;
+  /** When the region is at its manual cluster snapshot quota, prune this schedule's expired snapshots first. */
+  readonly pruneBeforeCreateAtQuota?: boolean;
+}
+
+/** How full the region is with manual cluster snapshots, as the prepare step found it. */
+export interface RegionQuota {
+  /** Manual cluster snapshots in the region before this run's. */
+  readonly used: number;
+  /** The quota: from Service Quotas, or the documented default of 100. */
+  readonly quota: number;
+  /** Where the quota came from. */
+  readonly quotaSource: 'service-quotas' | 'default';
+  /** Expired snapshots deleted before creating because the region was at its quota. */
+  readonly prunedBeforeCreate: string[];
 }
 
 /** The tag list this library passes to `CreateDBClusterSnapshot`, in the aws-sdk integration's shape. */
@@ -50,6 +64,8 @@ export interface PreparedRun {
   readonly snapshotTimeoutSeconds: number;
   /** The first wait after the create call. */
   readonly poll: PollPlan;
+  /** The region's manual cluster snapshots against the quota, before this run's snapshot. */
+  readonly regionQuota?: RegionQuota;
 }
 
 /** The poll loop's state: the next wait, and the time waited so far counted in waits, not read from a clock. */
@@ -83,4 +99,6 @@ export interface RunSummary {
   readonly ignored: number;
   /** How many kept snapshots each rule accounts for. */
   readonly keptByRule: Record<string, number>;
+  /** The region's manual cluster snapshots against the quota, before this run's snapshot. */
+  readonly regionQuota?: RegionQuota;
 }

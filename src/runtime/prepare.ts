@@ -1,6 +1,12 @@
 import { DescribeDBClustersCommand, type RDSClient } from '@aws-sdk/client-rds';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { pruneSnapshots } from './prune';
+import type { RunReporter } from './run-reporter';
+import type { SnapshotLogger } from './snapshot-logger';
+import { countManualClusterSnapshots, manualClusterSnapshotQuota } from './snapshot-quota';
 import { firstPoll } from '../decisions/poll-plan';
-import type { PreparedRun, ScheduleRunInput, SnapshotTag } from '../decisions/run-input';
+import type { PreparedRun, RegionQuota, ScheduleRunInput, SnapshotTag } from '../decisions/run-input';
+import { RunEvents, RunMetricNames } from '../decisions/run-metrics';
 import { snapshotIdentifier } from '../decisions/snapshot-name';
 import { SnapshotTagKeys } from '../decisions/snapshot-tags';
 
@@ -15,6 +21,17 @@ export interface PrepareEvent {
 
 /** Cluster states in which RDS refuses a snapshot until somebody starts the cluster. */
 const STOPPED_STATES = new Set(['stopped', 'stopping']);
+
+/** From this share of the quota on, each run logs a warning (and the quota alarm watches the metric). */
+const QUOTA_WARNING_PERCENT = 80;
+
+/** What the prepare step needs from outside. */
+export interface PrepareDependencies {
+  readonly rds: RDSClient;
+  readonly logger: SnapshotLogger;
+  readonly reporter: RunReporter;
+  readonly quotas?: ServiceQuotasClient;
+}
 
 /** Default of `snapshotTimeoutSeconds` for a manual run whose schedule does not say. */
 const DEFAULT_SNAPSHOT_TIMEOUT_SECONDS = 4 * 3600;
@@ -112,7 +129,8 @@ export function scheduledMinute(scheduledTime: string | undefined, executionStar
  * Prepares one run: resolves its configuration, names the snapshot, and checks that the cluster can be
  * snapshotted. Never starts a stopped cluster.
  */
-export async function prepareRun(event: PrepareEvent, rds: RDSClient): Promise<PreparedRun> {
+export async function prepareRun(event: PrepareEvent, dependencies: PrepareDependencies): Promise<PreparedRun> {
+  const { rds, reporter } = dependencies;
   const run = resolveRunInput(event.input);
   const scheduleId = run.scheduleId!;
   const scheduledTime = scheduledMinute(run.scheduledTime, event.executionStartTime);
@@ -121,13 +139,19 @@ export async function prepareRun(event: PrepareEvent, rds: RDSClient): Promise<P
   const described = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: run.clusterIdentifier }));
   const status = described.DBClusters?.[0]?.Status ?? 'unknown';
   if (STOPPED_STATES.has(status)) {
-    throw run.whenClusterStopped === 'fail'
+    const stopped = run.whenClusterStopped === 'fail'
       ? new ClusterStoppedFailure(run.clusterIdentifier, status)
       : new ClusterStoppedSkip(run.clusterIdentifier, status);
+    if (stopped instanceof ClusterStoppedSkip) {
+      await reporter.event(RunEvents.RUN_SKIPPED, run.clusterIdentifier, {
+        outcome: 'skipped', clusterIdentifier: run.clusterIdentifier, scheduleId, scheduledTime, reason: stopped.message,
+      });
+    }
+    throw stopped;
   }
 
   const timeout = run.snapshotTimeoutSeconds ?? DEFAULT_SNAPSHOT_TIMEOUT_SECONDS;
-  return {
+  const prepared: PreparedRun = {
     clusterIdentifier: run.clusterIdentifier,
     scheduleId,
     snapshotPrefix: run.snapshotPrefix!,
@@ -140,4 +164,40 @@ export async function prepareRun(event: PrepareEvent, rds: RDSClient): Promise<P
     snapshotTimeoutSeconds: timeout,
     poll: firstPoll(timeout),
   };
+  return { ...prepared, regionQuota: await checkQuota(prepared, run, dependencies) };
+}
+
+/**
+ * Counts the region's manual cluster snapshots against the quota, publishes both, warns when the region is nearly
+ * full, and, when it is full and the schedule allows it, prunes this schedule's expired snapshots first.
+ */
+async function checkQuota(run: PreparedRun, input: ScheduleRunInput, dependencies: PrepareDependencies):
+Promise<RegionQuota> {
+  const { rds, logger, reporter } = dependencies;
+  const used = await countManualClusterSnapshots(rds);
+  const { quota, quotaSource } = await manualClusterSnapshotQuota(dependencies.quotas);
+  const usedPercent = Math.round((used / quota) * 1000) / 10;
+  reporter.metrics(run.clusterIdentifier, [
+    { name: RunMetricNames.REGION_MANUAL_SNAPSHOTS, unit: 'Count', value: used },
+    { name: RunMetricNames.REGION_SNAPSHOT_QUOTA, unit: 'Count', value: quota },
+    { name: RunMetricNames.QUOTA_USED_PERCENT, unit: 'Percent', value: usedPercent },
+  ]);
+  const context = { cluster: run.clusterIdentifier, snapshot: run.snapshotIdentifier, used, quota, quotaSource };
+  let prunedBeforeCreate: string[] = [];
+  if (used >= quota && input.pruneBeforeCreateAtQuota) {
+    logger.warn(`The region holds ${used} of ${quota} manual cluster snapshots; pruning expired snapshots of `
+      + `cluster ${run.clusterIdentifier} before creating ${run.snapshotIdentifier}.`, context);
+    const pruned = await pruneSnapshots({ action: 'prune', run }, rds, logger);
+    prunedBeforeCreate = pruned.dryRun ? [] : pruned.deleted;
+    reporter.metrics(run.clusterIdentifier, [
+      { name: RunMetricNames.SNAPSHOTS_DELETED, unit: 'Count', value: prunedBeforeCreate.length },
+      { name: RunMetricNames.DELETE_FAILURES, unit: 'Count', value: pruned.deleteFailed.length },
+    ]);
+  } else if (used >= quota) {
+    logger.warn(`The region holds ${used} of ${quota} manual cluster snapshots, so RDS will refuse the snapshot of `
+      + `cluster ${run.clusterIdentifier}; set pruneBeforeCreateAtQuota or raise the quota.`, context);
+  } else if (usedPercent >= QUOTA_WARNING_PERCENT) {
+    logger.warn(`The region holds ${used} of ${quota} manual cluster snapshots (${usedPercent}%).`, context);
+  }
+  return { used, quota, quotaSource, prunedBeforeCreate };
 }

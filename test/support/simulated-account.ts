@@ -3,8 +3,9 @@
  * template, and each run executes the real definition in the local interpreter with the real handler. Tests, the
  * demo and the benchmarks all drive the library through this one class.
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { rdsClient } from './aws-fixtures';
+import { FAKE_CREDENTIALS, rdsClient } from './aws-fixtures';
 import { runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './local-workflow';
 import { startMoto, type MotoServer } from './moto';
 import { stateMachineDefinitionFromTemplate, type AslDefinition } from './template-definition';
@@ -45,7 +46,8 @@ export interface SimulatedAccountOptions {
 }
 
 /** Options of one run. */
-export interface SimulatedRunOptions extends Partial<Pick<RunWorkflowOptions, 'onRdsCall' | 'executionName'>> {
+export interface SimulatedRunOptions
+  extends Partial<Pick<RunWorkflowOptions, 'onRdsCall' | 'onRdsResult' | 'executionName'>> {
   /** `$$.Execution.StartTime`; defaults to the input's scheduled time, as when the schedule starts the run. */
   readonly startTime?: string;
 }
@@ -68,6 +70,9 @@ export class SimulatedAccount {
   /** The function's log lines of every run so far. */
   public readonly logger = new CollectingLogger();
 
+  /** The function's embedded metric format documents of every run so far, as CloudWatch would read them. */
+  public readonly metricDocuments: Array<Record<string, any>> = [];
+
   /** The endpoint every RDS call of a run goes to. */
   public readonly rdsEndpoint: string;
 
@@ -79,7 +84,12 @@ export class SimulatedAccount {
     this.definition = stateMachineDefinitionFromTemplate(template);
     this.rds = rdsClient(moto.endpoint);
     this.rdsEndpoint = options.rdsEndpoint ? options.rdsEndpoint(moto.endpoint) : moto.endpoint;
-    this.handler = createHandler({ rds: rdsClient(this.rdsEndpoint, 'us-east-1', { maxAttempts: 4 }), logger: this.logger });
+    this.handler = createHandler({
+      rds: rdsClient(this.rdsEndpoint, 'us-east-1', { maxAttempts: 4 }),
+      logger: this.logger,
+      events: new EventBridgeClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: FAKE_CREDENTIALS }),
+      emitMetrics: (line) => this.metricDocuments.push(JSON.parse(line)),
+    });
     this.scheduleInputs = new Map();
     const resources = (template.Resources ?? {}) as Record<string, { Type: string; Properties: any }>;
     for (const resource of Object.values(resources)) {
@@ -120,7 +130,20 @@ export class SimulatedAccount {
       startTime,
       executionName: options.executionName,
       onRdsCall: options.onRdsCall,
+      onRdsResult: options.onRdsResult,
     });
+  }
+
+  /**
+   * The values of one metric for one cluster, in the order the function published them, read back from the EMF
+   * documents the way CloudWatch reads them.
+   */
+  public metricValues(metricName: string, clusterIdentifier: string): number[] {
+    return this.metricDocuments
+      .filter((document) => document.ClusterIdentifier === clusterIdentifier && metricName in document)
+      .filter((document) => document._aws.CloudWatchMetrics.some((directive: any) =>
+        directive.Metrics.some((metric: any) => metric.Name === metricName)))
+      .map((document) => document[metricName]);
   }
 
   /** Stops moto. */
