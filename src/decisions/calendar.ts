@@ -35,6 +35,9 @@ const ISO_INSTANT = new RegExp('^(\\d{4})-(\\d{2})-(\\d{2})[Tt](\\d{2}):(\\d{2})
 /** How far either side of an instant to look for a second offset that repeats its wall-clock hour. */
 const REPEAT_REACH_MS = 3 * HOUR_MS;
 
+/** Calendars made so far, by the time zone name they were asked for. */
+const calendars = new Map<string, ZoneCalendar>();
+
 /** Where, inside one offset block, the zone changes its offset. */
 interface OffsetShift {
   /** First epoch second on the new offset. */
@@ -51,6 +54,9 @@ interface OffsetShift {
 export function isValidTimeZone(zone: string): boolean {
   if (typeof zone !== 'string' || zone.length === 0) {
     return false;
+  }
+  if (calendars.has(zone)) {
+    return true;
   }
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone.length > 0;
@@ -273,8 +279,6 @@ export class ZoneCalendar {
   }
 }
 
-const calendars = new Map<string, ZoneCalendar>();
-
 /**
  * The shared calendar of a time zone, made on first use.
  *
@@ -313,7 +317,11 @@ function utcMillis(year: number, month: number, day: number, hour: number, minut
 }
 
 function daysInMonth(year: number, month: number): number {
-  return new Date(utcMillis(year, month + 1, 0, 0, 0, 0)).getUTCDate();
+  if (month === 2) {
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    return leap ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function dateKey(wall: Date): string {

@@ -175,12 +175,17 @@ export function decideRetention(input: RetentionInput): RetentionDecision {
     }
   }
 
-  const verdicts = entries.map((entry): RetentionVerdict => ({
-    identifier: entry.record.identifier,
-    action: entry.action,
-    reasons: entry.reasons,
-    ...(entry.timeMs === undefined ? {} : { time: new Date(entry.timeMs).toISOString() }),
-  }));
+  const verdicts = entries.map((entry): RetentionVerdict => {
+    const verdict: { -readonly [K in keyof RetentionVerdict]: RetentionVerdict[K] } = {
+      identifier: entry.record.identifier,
+      action: entry.action,
+      reasons: entry.reasons,
+    };
+    if (entry.timeMs !== undefined) {
+      verdict.time = new Date(entry.timeMs).toISOString();
+    }
+    return verdict;
+  });
   const pick = (action: RetentionAction) => verdicts.filter((v) => v.action === action).map((v) => v.identifier);
   const kept = pick('keep');
   const expired = pick('expire');

@@ -64,6 +64,8 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { field: 'withinYearlySeconds', prop: 'withinYearly', kind: 'duration', period: 'year', label: 'yearly' },
 ];
 
+const RULE_FIELDS: ReadonlySet<string> = new Set(RETENTION_RULES.map((rule) => rule.field));
+
 /**
  * Checks a policy and returns one full sentence per problem, naming the prop in backticks and
  * echoing the value; an empty list means the policy is sound.
@@ -77,10 +79,10 @@ export function validateRetentionPolicy(policy: RetentionPolicy, prop = 'retenti
   }
 
   const errors: string[] = [];
-  const known = new Set<string>(RETENTION_RULES.map((rule) => rule.field));
   for (const field of Object.keys(policy)) {
-    if (!known.has(field)) {
-      errors.push(`\`${prop}\` holds the unknown field \`${field}\`; the known fields are ${[...known].join(', ')}.`);
+    if (!RULE_FIELDS.has(field)) {
+      errors.push(`\`${prop}\` holds the unknown field \`${field}\`; `
+        + `the known fields are ${[...RULE_FIELDS].join(', ')}.`);
     }
   }
 
