@@ -102,11 +102,10 @@ export interface RetentionProps {
 /**
  * Which of its own snapshots a schedule keeps; every other snapshot it made is deleted when it prunes.
  *
- * The rules work like restic's `forget --keep-*` options. Snapshots the schedule did not make, and
- * snapshots that carry the pin tag, are never deleted.
- *
- * @example
- * Retention.policy({ last: 7, daily: 7, weekly: 4, monthly: 12 });
+ * The rules work like restic's `forget --keep-*` options: `Retention.policy({ last: 7, daily: 7,
+ * weekly: 4, monthly: 12 })` keeps the newest 7 snapshots and the newest of each of the last 7 days,
+ * 4 weeks and 12 months that hold one. Snapshots the schedule did not make, snapshots that carry the
+ * pin tag, the newest snapshot and the one a run has just made are never deleted.
  */
 export class Retention {
   /**
