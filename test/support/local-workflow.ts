@@ -38,6 +38,12 @@ export interface LambdaInvocation {
 /** Runs in place of a Lambda function: receives the payload and returns (or throws) what the handler would. */
 export type LambdaStandIn = (payload: unknown, invocation: LambdaInvocation) => Promise<unknown>;
 
+/** The virtual clock of one run, read live: it moves as Wait states and retry pauses are entered. */
+export interface VirtualClock {
+  /** The seconds waited so far in this run: Wait states plus retry pauses. */
+  readonly virtualSeconds: number;
+}
+
 /** What to run and how. */
 export interface RunWorkflowOptions {
   /** The Amazon States Language definition, e.g. from `stateMachineDefinitionFromTemplate`. */
@@ -74,6 +80,13 @@ export interface RunWorkflowOptions {
    * error code and `$fault: 'client'` (or an instance of an `@aws-sdk/client-rds` error class) for a service error.
    */
   readonly onRdsCall?: (action: string, params: unknown) => void;
+  /**
+   * Called after each RDS call that succeeded, with the action, the parameters and the result as Step Functions names
+   * them, and the run's virtual clock. A value it returns replaces the result; `undefined` keeps it. This lets a test
+   * or a benchmark show what moto cannot, such as a snapshot that stays `creating` until a virtual time. An error it
+   * throws is treated as `onRdsCall`'s are, as if the SDK had thrown it.
+   */
+  readonly onRdsResult?: (action: string, params: unknown, result: unknown, clock: VirtualClock) => unknown;
   /**
    * Stop the run as a runaway after this many state transitions.
    * @default DEFAULT_MAX_TRANSITIONS
@@ -164,9 +177,10 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const waitOverrides: Record<string, number> = {};
   const retryOverrides: Record<string, number> = {};
+  const clock: VirtualClock = { get virtualSeconds() { return ledger.virtualSeconds; } };
   for (const [name, state] of states) {
     if (state.Type === 'Task') {
-      const run = taskRunner(name, state, { rds, rdsCalls: ledger.rdsCalls, options });
+      const run = taskRunner(name, state, { rds, rdsCalls: ledger.rdsCalls, clock, options });
       taskHandlers[name] = async (input) => {
         // Let the ledger read every event so far, so that nothing more happens once it has stopped the run.
         await new Promise((resolve) => setImmediate(resolve));
@@ -320,6 +334,11 @@ class ExecutionLedger {
     return false;
   }
 
+  /** The seconds waited so far: Wait states plus retry pauses. */
+  public get virtualSeconds(): number {
+    return this.waitedSeconds + this.retryPauseSeconds;
+  }
+
   /** The books, for the run report. */
   public summary(): Omit<WorkflowRun, 'status' | 'output' | 'error' | 'cause'> {
     return {
@@ -340,6 +359,7 @@ class ExecutionLedger {
 interface TaskRunnerScope {
   readonly rds: RDSClient;
   readonly rdsCalls: Record<string, number>;
+  readonly clock: VirtualClock;
   readonly options: RunWorkflowOptions;
 }
 
@@ -354,7 +374,13 @@ function taskRunner(stateName: string, state: AslState, scope: TaskRunnerScope):
       try {
         scope.options.onRdsCall?.(rdsAction, structuredClone(params));
         const output = await scope.rds.send(new command(toSdkV3Params(params) as Record<string, unknown>));
-        return fromSdkV3Result(output);
+        const result = fromSdkV3Result(output);
+        if (!scope.options.onRdsResult) {
+          return result;
+        }
+        const replaced = scope.options.onRdsResult(rdsAction, structuredClone(params), structuredClone(result),
+          scope.clock);
+        return replaced === undefined ? result : replaced;
       } catch (error) {
         const failure = toStepFunctionsFailure(error);
         throw new TaskFailure(failure.error, failure.cause);
