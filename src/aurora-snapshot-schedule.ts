@@ -1,13 +1,15 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, type Size, Stack, Token } from 'aws-cdk-lib';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { MIN_POLL_SECONDS } from './decisions/poll-plan';
+import { RETENTION_RULES } from './decisions/retention-policy';
 import type { ScheduleRunInput } from './decisions/run-input';
 import { prefixFromConstructId, validateSnapshotPrefix } from './decisions/snapshot-name';
 import { Retention } from './retention';
 import { AuroraSnapshotEngine } from './snapshot-engine';
+import { MAX_ALARM_SPAN, ScheduleAlarms, scheduleInterval, SnapshotNotifications } from './snapshot-monitoring';
 
 /** What a run does when the cluster is stopped when the schedule fires. */
 export enum WhenClusterStopped {
@@ -85,6 +87,60 @@ export interface AuroraSnapshotScheduleProps {
    * @default true
    */
   readonly enabled?: boolean;
+
+  /**
+   * Whether to create alarms: on the workflow's failed, timed-out and aborted executions (once per stack), on no
+   * new snapshot for longer than `staleAfter`, on failed deletes, and on quota headroom.
+   *
+   * @default true
+   */
+  readonly alarms?: boolean;
+
+  /**
+   * Where alarms send notifications.
+   *
+   * @default SnapshotNotifications.none() - alarms change state in CloudWatch only
+   */
+  readonly notifications?: SnapshotNotifications;
+
+  /**
+   * How long without a new available snapshot before the stale alarm fires; missing data counts as no snapshot.
+   * At most 7 days, the longest span a CloudWatch alarm evaluates.
+   *
+   * @default - the schedule's interval plus `snapshotTimeout` plus one hour
+   */
+  readonly staleAfter?: Duration;
+
+  /**
+   * Share of the region's manual DB cluster snapshot quota, in percent, at which the quota alarm fires and each run
+   * logs a warning.
+   *
+   * @default 80
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html
+   */
+  readonly quotaWarningPercent?: number;
+
+  /**
+   * When the region is at its manual cluster snapshot quota, prune this schedule's expired snapshots before creating
+   * the new one (otherwise RDS refuses the new snapshot and the run fails).
+   *
+   * @default false
+   */
+  readonly pruneBeforeCreateAtQuota?: boolean;
+
+  /**
+   * An alarm when the cluster's `TotalBackupStorageBilled` (published by Aurora) exceeds this size.
+   *
+   * @default - no billing alarm
+   */
+  readonly backupStorageBilledThreshold?: Size;
+
+  /**
+   * Add a row for this cluster to the stack's CloudWatch dashboard (created with the first such schedule).
+   *
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /** The keys of the tags this library writes itself; a user's tags may not use them. */
@@ -119,6 +175,9 @@ export class AuroraSnapshotSchedule extends Construct {
   /** The IANA time zone of the schedule, in which retention cuts calendar periods. */
   public readonly timeZone: string;
 
+  /** The schedule's alarms, unless `alarms` is false. */
+  public readonly alarms?: ScheduleAlarms;
+
   constructor(scope: Construct, id: string, props: AuroraSnapshotScheduleProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -146,6 +205,25 @@ export class AuroraSnapshotSchedule extends Construct {
     const expression = props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '3' });
     this.timeZone = expression.timeZone?.timezoneName ?? 'UTC';
     const retention = props.retention ?? Retention.keepLast(7);
+    const interval = Token.isUnresolved(expression.expressionString)
+      ? Duration.days(1) : scheduleInterval(expression.expressionString);
+    if (interval.toSeconds() < 3600) {
+      Annotations.of(this).addWarningV2('cdk-aurora-snapshots:scheduleMoreOftenThanHourly',
+        `\`schedule\` ${expression.expressionString} fires about every ${interval.toHumanString()}: each run is a `
+        + 'manual snapshot billed while kept, and a region holds 100 manual cluster snapshots by default.');
+    }
+    const quotaWarningPercent = props.quotaWarningPercent ?? 80;
+    if (!Token.isUnresolved(quotaWarningPercent)
+      && !(Number.isFinite(quotaWarningPercent) && quotaWarningPercent > 0 && quotaWarningPercent <= 100)) {
+      throw new Error(`\`quotaWarningPercent\` must be a number above 0 and at most 100, got ${quotaWarningPercent}.`);
+    }
+    const staleAfter = props.staleAfter ?? Duration.seconds(
+      Math.min(MAX_ALARM_SPAN.toSeconds(), interval.toSeconds() + Math.ceil(timeout.toSeconds({ integral: false })) + 3600));
+    if (!Token.isUnresolved(staleAfter.toSeconds()) && (staleAfter.toSeconds() < 3600
+      || staleAfter.toSeconds() > MAX_ALARM_SPAN.toSeconds())) {
+      throw new Error(`\`staleAfter\` must be between 1 hour and 7 days, the longest span a CloudWatch alarm `
+        + `evaluates, got ${staleAfter.toHumanString()}.`);
+    }
 
     this.engine = AuroraSnapshotEngine.of(this);
     this.scheduleId = this.node.path;
@@ -159,8 +237,30 @@ export class AuroraSnapshotSchedule extends Construct {
       tags: this.userTags(props.tags ?? {}),
       snapshotTimeoutSeconds: Math.ceil(timeout.toSeconds({ integral: false })),
       whenClusterStopped: props.whenClusterStopped ?? WhenClusterStopped.SKIP,
+      pruneBeforeCreateAtQuota: props.pruneBeforeCreateAtQuota ?? false,
     };
     this.engine._registerSchedule(runInput, props.cluster.clusterArn);
+
+    const notifications = props.notifications ?? SnapshotNotifications.none();
+    const topic = this.engine._topicFor(notifications.topic, notifications.createsTopic);
+    if (props.alarms ?? true) {
+      this.engine._enableStackAlarms(topic, quotaWarningPercent);
+      const [alarmScope, alarmId] = this.engine._alarmScopeFor(this);
+      this.alarms = new ScheduleAlarms(alarmScope, alarmId, {
+        clusterIdentifier: props.cluster.clusterIdentifier,
+        scheduleId: this.scheduleId,
+        staleAfter,
+        backupStorageBilledThreshold: props.backupStorageBilledThreshold,
+        topic,
+      });
+    }
+    if (props.dashboard) {
+      this.engine._addDashboardRow({
+        clusterIdentifier: props.cluster.clusterIdentifier,
+        scheduleId: this.scheduleId,
+        rules: Object.keys(retention._policy).map((field) => ruleLabel(field)),
+      });
+    }
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule: expression,
@@ -206,4 +306,9 @@ export class AuroraSnapshotSchedule extends Construct {
         + 'RDS in its own account, so put the schedule in a stack in the cluster\'s account.');
     }
   }
+}
+
+/** The rule name the function uses as the `Rule` dimension (`keptByRule` key), for a field of the retention policy. */
+function ruleLabel(field: string): string {
+  return RETENTION_RULES.find((rule) => rule.field === field)?.prop ?? field;
 }

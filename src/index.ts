@@ -1,3 +1,4 @@
 export * from './aurora-snapshot-schedule';
 export * from './retention';
 export * from './snapshot-engine';
+export { SnapshotNotifications, ScheduleAlarms, ScheduleAlarmsProps } from './snapshot-monitoring';

@@ -1,16 +1,43 @@
-import { ArnFormat, Aws, type CfnElement, Duration, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat, Aws, type CfnElement, Duration, Lazy, Names, NestedStack, Stack, Token, Validations,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import type { ScheduleRunInput } from './decisions/run-input';
+import { RunMetricNames } from './decisions/run-metrics';
 import { SnapshotTagKeys } from './decisions/snapshot-tags';
+import { auroraStorageMetric, runMetric } from './snapshot-monitoring';
 import { workflowDefinition } from './private/workflow-definition';
 import { SnapshotFunction } from './runtime/snapshot-function';
 
 /** Construct id of the engine under its stack; one engine a stack. */
 const ENGINE_ID = 'AuroraSnapshotEngine';
+
+/** Longest time the workflow may retry a busy cluster: 60 + 120 + 240 + 480 + 960 seconds of backoff. */
+const CLUSTER_BUSY_RETRY = { maxAttempts: 5, intervalSeconds: 60 };
+
+/** Schedules whose alarms sit in the stack itself; later ones go to nested stacks. */
+const ALARMS_IN_STACK = 25;
+
+/** Schedules whose alarms share one nested stack (at most three alarms each, well under 500 resources). */
+const SCHEDULES_PER_ALARM_STACK = 150;
+
+/** Slack on top of the longest snapshot timeout and busy retries before an execution counts as timed out. */
+const EXECUTION_TIMEOUT_MARGIN_SECONDS = 3600;
+
+/** What one row of the dashboard shows. */
+interface DashboardRow {
+  readonly clusterIdentifier: string;
+  readonly scheduleId: string;
+  readonly rules: string[];
+}
 
 /**
  * The part of the snapshot machinery that a stack holds once, however many schedules it has: the Step Functions
@@ -38,7 +65,24 @@ export class AuroraSnapshotEngine extends Construct {
   /** The role EventBridge Scheduler assumes to start the workflow. */
   public readonly schedulerRole: iam.Role;
 
+  /**
+   * The stack's encrypted notification topic, when a schedule asked for one with `SnapshotNotifications.toNewTopic()`.
+   */
+  public notificationTopic?: sns.Topic;
+
+  /** The stack's dashboard, when a schedule asked for one with `dashboard: true`. */
+  public dashboard?: cloudwatch.Dashboard;
+
+  /**
+   * The stack's alarms, when a schedule has alarms on: the workflow's failed, timed-out and aborted executions, and
+   * the region's quota headroom.
+   */
+  public readonly workflowAlarms: cloudwatch.Alarm[] = [];
+
   private readonly registeredSchedules: ScheduleRunInput[] = [];
+  private readonly workflowAlarmTopics = new Set<sns.ITopic>();
+  private readonly quotaWarningPercents: number[] = [];
+  private alarmedSchedules = 0;
   private readonly grants: Array<{ readonly clusterArn: string; readonly snapshots: string }> = [];
   private readonly functionRole: iam.Role;
   private readonly createPolicy: iam.CfnPolicy;
@@ -68,7 +112,8 @@ export class AuroraSnapshotEngine extends Construct {
       partition: Aws.PARTITION,
       functionArn: this.snapshotFunction.functionArn,
       registeredSchedules: Lazy.any({ produce: () => this.registeredSchedules }, { omitEmptyArray: false }),
-      clusterBusyRetry: { maxAttempts: 5, intervalSeconds: 60 },
+      clusterBusyRetry: CLUSTER_BUSY_RETRY,
+      timeoutSeconds: Lazy.number({ produce: () => this.executionTimeoutSeconds() }),
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
@@ -98,6 +143,16 @@ export class AuroraSnapshotEngine extends Construct {
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
       actions: ['rds:DescribeDBClusterSnapshots'],
       resources: [this.rdsArn('cluster', '*'), this.snapshotArn('*')],
+    }));
+
+    // Quota headroom: Service Quotas accepts no resource narrower than *; run outcomes go to the default bus.
+    this.functionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['servicequotas:ListServiceQuotas'],
+      resources: ['*'],
+    }));
+    this.functionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
     }));
 
     // Creating and tagging are granted per schedule, rendered once every schedule of the stack is known.
@@ -181,6 +236,182 @@ export class AuroraSnapshotEngine extends Construct {
     }));
   }
 
+  /**
+   * The topic alarms notify for `notifications`, creating the stack's encrypted topic on first request.
+   * @internal
+   */
+  public _topicFor(given: sns.ITopic | undefined, create: boolean): sns.ITopic | undefined {
+    if (given || !create) {
+      return given;
+    }
+    if (!this.notificationTopic) {
+      const key = new kms.Key(this, 'NotificationKey', {
+        enableKeyRotation: true,
+        description: 'Encrypts the Aurora snapshot alarm topic; CloudWatch alarms may use it to publish.',
+      });
+      key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      this.notificationTopic = new sns.Topic(this, 'NotificationTopic', {
+        displayName: 'Aurora snapshot alarms',
+        masterKey: key,
+        enforceSSL: true,
+      });
+      this.notificationTopic.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.notificationTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }));
+    }
+    return this.notificationTopic;
+  }
+
+  /**
+   * Where the alarms of `schedule` go: beside the schedule for the first schedules of the stack, and in nested
+   * stacks of alarms after that, so that a stack of hundreds of schedules with alarms stays under CloudFormation's
+   * 500 resources.
+   * @internal
+   */
+  public _alarmScopeFor(schedule: Construct): [Construct, string] {
+    const index = this.alarmedSchedules++;
+    if (index < ALARMS_IN_STACK) {
+      return [schedule, 'Alarms'];
+    }
+    const chunk = Math.floor((index - ALARMS_IN_STACK) / SCHEDULES_PER_ALARM_STACK);
+    const id = `Alarms${chunk + 1}`;
+    const nested = this.node.tryFindChild(id) as Construct | undefined
+      ?? new NestedStack(this, id, { description: 'Alarms of Aurora snapshot schedules' });
+    return [nested, Names.uniqueId(schedule)];
+  }
+
+  /**
+   * Creates the stack's alarms once: the workflow's failed, timed-out and aborted executions (their descriptions
+   * name every cluster) and the region's quota headroom at the lowest `quotaWarningPercent` of the stack.
+   * @internal
+   */
+  public _enableStackAlarms(topic: sns.ITopic | undefined, quotaWarningPercent: number): void {
+    this.quotaWarningPercents.push(quotaWarningPercent);
+    if (this.workflowAlarms.length === 0) {
+      const clusters = Lazy.string({ produce: () => this.clusterList() });
+      const watch = [
+        ['ExecutionsFailed', this.stateMachine.metricFailed(), 'failed'],
+        ['ExecutionsTimedOut', this.stateMachine.metricTimedOut(), 'timed out'],
+        ['ExecutionsAborted', this.stateMachine.metricAborted(), 'were aborted'],
+      ] as const;
+      for (const [id, metric, what] of watch) {
+        this.workflowAlarms.push(new cloudwatch.Alarm(this, id, {
+          alarmDescription: `Aurora snapshot runs ${what} for cluster(s) ${clusters}. The execution's error and `
+            + 'cause name the cluster and what went wrong.',
+          metric: metric.with({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }));
+      }
+      const percent = Lazy.number({ produce: () => Math.min(...this.quotaWarningPercents) });
+      this.workflowAlarms.push(new cloudwatch.Alarm(this, 'QuotaHeadroom', {
+        alarmDescription: Lazy.string({
+          produce: () => `The region holds ${Math.min(...this.quotaWarningPercents)}% or more of its manual DB cluster `
+            + `snapshot quota, as seen by the snapshot runs of cluster(s) ${this.clusterList()}; at 100% new `
+            + 'snapshots fail.',
+        }),
+        metric: runMetric(RunMetricNames.QUOTA_USED_PERCENT, undefined, cloudwatch.Stats.MAXIMUM, Duration.hours(1)),
+        threshold: percent,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }));
+    }
+    if (topic && !this.workflowAlarmTopics.has(topic)) {
+      this.workflowAlarmTopics.add(topic);
+      for (const alarm of this.workflowAlarms) {
+        alarm.addAlarmAction(new actions.SnsAction(topic));
+        alarm.addOkAction(new actions.SnsAction(topic));
+      }
+    }
+  }
+
+  /**
+   * Adds a row for one cluster to the stack's dashboard, creating the dashboard and its workflow row first.
+   * @internal
+   */
+  public _addDashboardRow(row: DashboardRow): void {
+    if (!this.dashboard) {
+      this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+        defaultInterval: Duration.days(14),
+      });
+      this.dashboard.addWidgets(
+        new cloudwatch.TextWidget({
+          markdown: '## Aurora snapshot workflow\nEvery schedule of this stack; one row per cluster below.',
+          width: 6, height: 6,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Runs',
+          left: [
+            this.stateMachine.metricSucceeded({ statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
+            this.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
+            this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
+            this.stateMachine.metricAborted({ statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
+          ],
+          width: 18, height: 6,
+        }),
+      );
+    }
+    const cluster = row.clusterIdentifier;
+    const day = Duration.days(1);
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: `${cluster}: last success`,
+        logGroupNames: [this.snapshotFunction.logGroup.logGroupName],
+        queryLines: [
+          'fields @timestamp, snapshot, summary.kept as kept, summary.deleted.0 as firstDeleted',
+          `filter cluster = "${cluster}" and ispresent(summary) and summary.outcome != "skipped"`,
+          'sort @timestamp desc',
+          'limit 1',
+        ],
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: 6, height: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${cluster}: snapshots held by tier`,
+        left: row.rules.map((rule) => runMetric(RunMetricNames.SNAPSHOTS_KEPT_BY_RULE, cluster, cloudwatch.Stats.MAXIMUM,
+          day, { [RunMetricNames.RULE_DIMENSION]: rule }).with({ label: rule })),
+        stacked: true,
+        width: 6, height: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${cluster}: backup storage`,
+        left: ['TotalBackupStorageBilled', 'SnapshotStorageUsed', 'BackupRetentionPeriodStorageUsed']
+          .map((name) => auroraStorageMetric(name, cluster)),
+        width: 6, height: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${cluster}: failures and quota`,
+        left: [
+          runMetric(RunMetricNames.DELETE_FAILURES, cluster, cloudwatch.Stats.SUM, day).with({ label: 'Failed deletes' }),
+          runMetric(RunMetricNames.SNAPSHOTS_CREATED, cluster, cloudwatch.Stats.SUM, day).with({ label: 'Snapshots made' }),
+        ],
+        right: [runMetric(RunMetricNames.QUOTA_USED_PERCENT, cluster, cloudwatch.Stats.MAXIMUM, day)
+          .with({ label: 'Region quota used %' })],
+        width: 6, height: 6,
+      }),
+    );
+  }
+
+  private clusterList(): string {
+    return [...new Set(this.registeredSchedules.map((schedule) => schedule.clusterIdentifier))].join(', ');
+  }
+
+  private executionTimeoutSeconds(): number {
+    const longest = Math.max(0, ...this.registeredSchedules.map((schedule) => schedule.snapshotTimeoutSeconds ?? 0));
+    let busy = 0;
+    for (let attempt = 0; attempt < CLUSTER_BUSY_RETRY.maxAttempts; attempt++) {
+      busy += CLUSTER_BUSY_RETRY.intervalSeconds * 2 ** attempt;
+    }
+    return longest + busy + EXECUTION_TIMEOUT_MARGIN_SECONDS;
+  }
+
   private rdsArn(resource: string, name: string): string {
     return Stack.of(this).formatArn({
       service: 'rds',
@@ -215,6 +446,10 @@ export class AuroraSnapshotEngine extends Construct {
       {
         id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.snapshotFunction.logGroup.node.defaultChild)}.Arn>:*]`,
         reason: 'Log streams are created at run time inside the function\'s own log group.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'servicequotas:ListServiceQuotas, read-only, supports no resource narrower than *.',
       },
     );
     Validations.of(this.stateMachine).acknowledge(

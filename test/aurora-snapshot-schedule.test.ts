@@ -66,6 +66,7 @@ describe('AuroraSnapshotSchedule', () => {
       tags: [{ Key: 'team', Value: 'orders' }],
       snapshotTimeoutSeconds: 14400,
       whenClusterStopped: 'skip',
+      pruneBeforeCreateAtQuota: false,
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
   });

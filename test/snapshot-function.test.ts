@@ -277,7 +277,8 @@ describe('the prune step with an SDK-level fake of RDS', () => {
       action: 'prune',
       run: {
         clusterIdentifier: CLUSTER, scheduleId: SCHEDULE_ID, snapshotPrefix: 'nightly',
-        snapshotIdentifier: `nightly-orders-db-${newest}`, scheduledTime: '2026-01-01T00:00:00.000Z',
+        snapshotIdentifier: `nightly-orders-db-${newest}`,
+        scheduledTime: new Date(Date.UTC(2026, 0, 1) + newest * 86_400_000).toISOString(),
         retention: { keepLast }, timeZone: 'UTC', dryRun: false, tags: [], snapshotTimeoutSeconds: 3600,
         poll: { seconds: 120, elapsedSeconds: 120, timeoutSeconds: 3600 },
       },

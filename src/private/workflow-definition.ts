@@ -70,6 +70,8 @@ export interface WorkflowDefinitionProps {
   readonly functionArn: string;
   /** The inputs of every schedule in the stack, for manual runs that name only a cluster. */
   readonly registeredSchedules: unknown;
+  /** The longest an execution may run before Step Functions ends it as timed out. */
+  readonly timeoutSeconds: unknown;
   /** Busy-cluster retries: attempts and first interval. */
   readonly clusterBusyRetry: { readonly maxAttempts: number; readonly intervalSeconds: number };
 }
@@ -81,6 +83,7 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
     Comment: 'Takes one Aurora DB cluster snapshot, waits until it is available, then prunes the expired snapshots '
       + 'of the same schedule.',
     QueryLanguage: 'JSONPath',
+    TimeoutSeconds: props.timeoutSeconds,
     StartAt: s.IS_SCHEDULED,
     States: {
       [s.IS_SCHEDULED]: {

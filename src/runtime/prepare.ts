@@ -177,11 +177,14 @@ Promise<RegionQuota> {
   const used = await countManualClusterSnapshots(rds);
   const { quota, quotaSource } = await manualClusterSnapshotQuota(dependencies.quotas);
   const usedPercent = Math.round((used / quota) * 1000) / 10;
-  reporter.metrics(run.clusterIdentifier, [
-    { name: RunMetricNames.REGION_MANUAL_SNAPSHOTS, unit: 'Count', value: used },
-    { name: RunMetricNames.REGION_SNAPSHOT_QUOTA, unit: 'Count', value: quota },
-    { name: RunMetricNames.QUOTA_USED_PERCENT, unit: 'Percent', value: usedPercent },
-  ]);
+  const regionMetrics = [
+    { name: RunMetricNames.REGION_MANUAL_SNAPSHOTS, unit: 'Count' as const, value: used },
+    { name: RunMetricNames.REGION_SNAPSHOT_QUOTA, unit: 'Count' as const, value: quota },
+    { name: RunMetricNames.QUOTA_USED_PERCENT, unit: 'Percent' as const, value: usedPercent },
+  ];
+  // Once beside the cluster (for its dashboard row) and once for the region (for the stack's quota alarm).
+  reporter.metrics(run.clusterIdentifier, regionMetrics);
+  reporter.metrics(undefined, regionMetrics);
   const context = { cluster: run.clusterIdentifier, snapshot: run.snapshotIdentifier, used, quota, quotaSource };
   let prunedBeforeCreate: string[] = [];
   if (used >= quota && input.pruneBeforeCreateAtQuota) {

@@ -44,6 +44,9 @@ export async function pruneSnapshots(event: PruneEvent, rds: RDSClient, logger: 
     scheduleId: run.scheduleId,
     timeZone: run.timeZone,
     createdSnapshotIdentifier: run.snapshotIdentifier,
+    // A snapshot dated after the run's own time is kept and left out of the rules, so one wrong date cannot make
+    // `within` rules expire everything else.
+    now: run.scheduledTime,
   });
   for (const verdict of decision.verdicts) {
     logger.info(`Snapshot ${verdict.identifier} of cluster ${run.clusterIdentifier}: ${verdict.reasons.join('; ')}.`, {

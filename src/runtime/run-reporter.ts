@@ -24,13 +24,19 @@ export class RunReporter {
     private readonly emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
   ) {}
 
-  /** Writes one EMF line with `values` for `cluster`, plus `extraDimensions` when given. */
-  public metrics(cluster: string, values: MetricValue[], extraDimensions: Record<string, string> = {}): void {
+  /**
+   * Writes one EMF line with `values` for `cluster` (or for the whole region when it is undefined), plus
+   * `extraDimensions` when given.
+   */
+  public metrics(cluster: string | undefined, values: MetricValue[], extraDimensions: Record<string, string> = {}):
+  void {
     if (values.length === 0) {
       return;
     }
     const metrics = new Metrics({ namespace: RunMetricNames.NAMESPACE, serviceName: RunMetricNames.SERVICE });
-    metrics.addDimension(RunMetricNames.CLUSTER_DIMENSION, cluster);
+    if (cluster !== undefined) {
+      metrics.addDimension(RunMetricNames.CLUSTER_DIMENSION, cluster);
+    }
     for (const [name, value] of Object.entries(extraDimensions)) {
       metrics.addDimension(name, value);
     }

@@ -22,6 +22,7 @@ export function exampleApp(outdir?: string): { app: App; stack: Stack } {
     schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '3' }),
     retention: Retention.keepLast(7),
     tags: { team: 'orders' },
+    dashboard: true,
   });
 
   new AuroraSnapshotSchedule(stack, 'BillingTiered', {
@@ -30,6 +31,7 @@ export function exampleApp(outdir?: string): { app: App; stack: Stack } {
     }),
     schedule: scheduler.ScheduleExpression.cron({ minute: '30', hour: '1', timeZone: TimeZone.EUROPE_BERLIN }),
     retention: Retention.policy({ daily: 7, weekly: 4, monthly: 12 }),
+    dashboard: true,
   });
   return { app, stack };
 }
