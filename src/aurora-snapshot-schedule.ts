@@ -4,6 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { MIN_POLL_SECONDS } from './decisions/poll-plan';
+import { isValidTimeZone } from './decisions/calendar';
 import { RETENTION_RULES } from './decisions/retention-policy';
 import type { ScheduleRunInput } from './decisions/run-input';
 import { prefixFromConstructId, validateSnapshotPrefix } from './decisions/snapshot-name';
@@ -205,6 +206,15 @@ export class AuroraSnapshotSchedule extends Construct {
     const expression = props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '3' });
     this.timeZone = expression.timeZone?.timezoneName ?? 'UTC';
     const retention = props.retention ?? Retention.keepLast(7);
+    if (!Token.isUnresolved(this.timeZone) && !isValidTimeZone(this.timeZone)) {
+      throw new Error(`\`schedule\` carries the time zone ${JSON.stringify(this.timeZone)}, which is not an IANA time `
+        + 'zone this library can cut calendar periods in.');
+    }
+    if (retention._timeZone !== undefined && !Token.isUnresolved(retention._timeZone)
+      && !sameTimeZone(retention._timeZone, this.timeZone)) {
+      throw new Error(`\`retention.timeZone\` is ${retention._timeZone} but \`schedule\` carries ${this.timeZone}; `
+        + 'periods are cut in the schedule\'s time zone, so give the schedule that zone or drop retention.timeZone.');
+    }
     const interval = Token.isUnresolved(expression.expressionString)
       ? Duration.days(1) : scheduleInterval(expression.expressionString);
     if (interval.toSeconds() < 3600) {
@@ -311,4 +321,16 @@ export class AuroraSnapshotSchedule extends Construct {
 /** The rule name the function uses as the `Rule` dimension (`keptByRule` key), for a field of the retention policy. */
 function ruleLabel(field: string): string {
   return RETENTION_RULES.find((rule) => rule.field === field)?.prop ?? field;
+}
+
+/** Whether two zone names are the same zone, so `UTC` and `Etc/UTC` agree. */
+function sameTimeZone(a: string, b: string): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (!isValidTimeZone(a) || !isValidTimeZone(b)) {
+    return false;
+  }
+  const resolved = (zone: string) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved(a) === resolved(b);
 }

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, TimeZone, Token } from 'aws-cdk-lib';
 import {
   describeRetentionPolicy,
   RETENTION_RULES,
@@ -97,6 +97,14 @@ export interface RetentionProps {
    * @default - yearly snapshots are not kept for their age
    */
   readonly withinYearly?: Duration;
+
+  /**
+   * The time zone in which hours, days, weeks, months and years are cut. Periods are always cut in the schedule's
+   * own time zone; give this to have synth check that the schedule carries the zone you expect.
+   *
+   * @default - the schedule's time zone, whatever it is
+   */
+  readonly timeZone?: TimeZone;
 }
 
 /**
@@ -133,7 +141,7 @@ export class Retention {
    *   not a positive whole number of seconds
    */
   public static policy(props: RetentionProps): Retention {
-    return new Retention({
+    return new Retention(props.timeZone?.timezoneName, {
       keepLast: props.last,
       keepWithinSeconds: toSeconds(props.within),
       hourly: props.hourly,
@@ -156,7 +164,15 @@ export class Retention {
    */
   public readonly _policy: RetentionPolicy;
 
-  private constructor(policy: RetentionPolicy) {
+  /**
+   * The time zone the user expects the schedule to carry, if they said.
+   *
+   * @internal
+   */
+  public readonly _timeZone?: string;
+
+  private constructor(timeZone: string | undefined, policy: RetentionPolicy) {
+    this._timeZone = timeZone;
     const given: Record<string, number> = {};
     const checked: Record<string, number> = {};
     for (const rule of RETENTION_RULES) {

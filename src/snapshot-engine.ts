@@ -399,8 +399,21 @@ export class AuroraSnapshotEngine extends Construct {
     );
   }
 
+  /** The stack's clusters, shortened to "a, b and 398 more" so alarm descriptions stay within 1,024 characters. */
   private clusterList(): string {
-    return [...new Set(this.registeredSchedules.map((schedule) => schedule.clusterIdentifier))].join(', ');
+    const clusters = [...new Set(this.registeredSchedules.map((schedule) => schedule.clusterIdentifier))];
+    const budget = 700;
+    const shown: string[] = [];
+    let length = 0;
+    for (const cluster of clusters) {
+      if (length + cluster.length + 2 > budget) {
+        break;
+      }
+      shown.push(cluster);
+      length += cluster.length + 2;
+    }
+    const more = clusters.length - shown.length;
+    return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
   }
 
   private executionTimeoutSeconds(): number {

@@ -290,6 +290,48 @@ describe('AuroraSnapshotSchedule', () => {
         .toThrow('`cluster` is in account 999999999999 but the stack is in 123456789012');
     });
 
+    test('a retention time zone the schedule does not carry', () => {
+      const stack = newStack();
+      expect(() => new AuroraSnapshotSchedule(stack, 'Orders', {
+        cluster: importedCluster(stack),
+        schedule: scheduler.ScheduleExpression.cron({ hour: '3', minute: '0', timeZone: TimeZone.EUROPE_BERLIN }),
+        retention: Retention.policy({ daily: 7, timeZone: TimeZone.AMERICA_NEW_YORK }),
+      })).toThrow('`retention.timeZone` is America/New_York but `schedule` carries Europe/Berlin');
+    });
+
+    test('a retention time zone the schedule does carry is accepted, UTC spelled either way', () => {
+      const stack = newStack();
+      new AuroraSnapshotSchedule(stack, 'Orders', {
+        cluster: importedCluster(stack),
+        retention: Retention.policy({ daily: 7, timeZone: TimeZone.of('UTC') }),
+      });
+    });
+
+    test('a schedule time zone that is not an IANA zone', () => {
+      const stack = newStack();
+      expect(() => new AuroraSnapshotSchedule(stack, 'Orders', {
+        cluster: importedCluster(stack),
+        schedule: scheduler.ScheduleExpression.cron({ hour: '3', minute: '0', timeZone: TimeZone.of('Mars/Olympus') }),
+      })).toThrow('`schedule` carries the time zone "Mars/Olympus", which is not an IANA time zone');
+    });
+
+    test('a schedule more often than hourly gets a warning, not an error', () => {
+      const stack = newStack();
+      new AuroraSnapshotSchedule(stack, 'Orders', {
+        cluster: importedCluster(stack),
+        schedule: scheduler.ScheduleExpression.rate(Duration.minutes(15)),
+        alarms: false,
+      });
+      Annotations.fromStack(stack).hasWarning('/TestStack/Orders',
+        Match.stringLikeRegexp('`schedule` rate\\(15 minutes\\) fires about every 15 minutes'));
+    });
+
+    test('a quota warning share outside 1 to 100', () => {
+      const stack = newStack();
+      expect(() => new AuroraSnapshotSchedule(stack, 'Orders', { cluster: importedCluster(stack), quotaWarningPercent: 150 }))
+        .toThrow('`quotaWarningPercent` must be a number above 0 and at most 100, got 150.');
+    });
+
     test('a tag key this library reserves', () => {
       const stack = newStack();
       expect(() => new AuroraSnapshotSchedule(stack, 'Orders', {
