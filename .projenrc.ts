@@ -98,6 +98,18 @@ const demo = project.addTask('demo', {
 demo.spawn(bundle);
 demo.exec(`${tsNode} demo/demo.ts`);
 
+const soak = project.addTask('soak', {
+  description: 'Two simulated years of daily runs through the fault-injecting proxy, with faults in about 10% of calls',
+});
+soak.spawn(bundle);
+soak.exec(`${tsNode} bench/soak.ts`);
+
+const bench = project.addTask('bench', {
+  description: 'Measures stack scale, transitions per run, the function and the cost; writes bench/results.json',
+});
+bench.spawn(bundle);
+bench.exec(`${tsNode} bench/bench.ts`);
+
 project.npmignore?.exclude('/demo/', '/bench/', '/cdk.out/');
 
 project.synth();
