@@ -28,7 +28,9 @@
 import type { DBClusterSnapshot } from '@aws-sdk/client-rds';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
-import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, tagsOf } from '../test/support/aws-fixtures';
+import {
+  createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, tagsOf,
+} from '../test/support/aws-fixtures';
 import { EXAMPLE_CLUSTER, exampleApp } from '../test/support/example-app';
 import { FaultProxy, Faults, type QueryParams, type WeightedFault } from '../test/support/fault-proxy';
 import { SimulatedAccount } from '../test/support/simulated-account';

@@ -10,7 +10,9 @@ import {
   RDSServiceException,
   SnapshotQuotaExceededFault,
 } from '@aws-sdk/client-rds';
-import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, rdsClient } from './support/aws-fixtures';
+import {
+  createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, rdsClient,
+} from './support/aws-fixtures';
 import { Fault, FaultProxy, Faults, SeededRandom } from './support/fault-proxy';
 import { MotoServer, resetMoto, startMoto } from './support/moto';
 import { stepFunctionsErrorName } from './support/sdk-names';
@@ -405,7 +407,9 @@ describe('the fault proxy in front of moto', () => {
 
     test('covers only the actions asked, and refuses a probability outside 0 to 1', async () => {
       // GIVEN
-      proxy.setRandomFaults({ seed: 1, probability: 1, faults: [Faults.throttling()], actions: ['DeleteDBClusterSnapshot'] });
+      proxy.setRandomFaults({
+        seed: 1, probability: 1, faults: [Faults.throttling()], actions: ['DeleteDBClusterSnapshot'],
+      });
 
       // WHEN
       await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: CLUSTER }));

@@ -90,7 +90,9 @@ describe('the synthesized workflow under RDS faults', () => {
   describe('a busy cluster', () => {
     test('the create is retried while the cluster is busy, and the run succeeds once it is not', async () => {
       // GIVEN
-      proxy.addRule({ action: 'CreateDBClusterSnapshot', calls: { first: 2 }, fault: Faults.clusterBusy('backing-up') });
+      proxy.addRule({
+        action: 'CreateDBClusterSnapshot', calls: { first: 2 }, fault: Faults.clusterBusy('backing-up'),
+      });
 
       // WHEN
       const run = await account.run(account.scheduledInput(SCHEDULE, day(0)));
@@ -346,14 +348,16 @@ describe('the synthesized workflow under RDS faults', () => {
       expect(run.status).toEqual('SUCCEEDED');
       expect(run.output).toMatchObject({
         outcome: 'partial',
-        deleteFailed: [{ snapshotIdentifier: older[1], error: expect.stringContaining('InvalidDBClusterSnapshotStateFault') }],
+        deleteFailed: [{
+          snapshotIdentifier: older[1], error: expect.stringContaining('InvalidDBClusterSnapshotStateFault'),
+        }],
       });
       expect([...run.output.deleted].sort()).toEqual([older[0], older[2], older[3]]);
       expect(await snapshotIdentifiers()).toEqual([...older.slice(4), older[1], ours(0), FOREIGN].sort());
     });
   });
 
-  test('with more than 100 snapshots of ours, the prune reads every page and deletes exactly the expired ones', async () => {
+  test('with more than 100 snapshots of ours, the prune reads every page and deletes exactly the expired', async () => {
     // GIVEN 150 snapshots of earlier runs and one of another team's
     const older = await earlierSnapshots(150);
 
@@ -406,11 +410,12 @@ describe('the synthesized workflow under RDS faults', () => {
       expect(manual.status).toEqual('SUCCEEDED');
       const pinned = (await listClusterSnapshots(account.rds, EXAMPLE_CLUSTER))
         .filter((snapshot) => tagsOf(snapshot)[SnapshotTagKeys.PIN] !== undefined);
-      expect(pinned.map((snapshot) => snapshot.DBClusterSnapshotIdentifier)).toEqual([manual.output.snapshotIdentifier]);
+      expect(pinned.map((snapshot) => snapshot.DBClusterSnapshotIdentifier))
+        .toEqual([manual.output.snapshotIdentifier]);
     });
 
-    test.failing('a failing count of the region\'s snapshots (quota monitoring) does not stop the snapshot', async () => {
-      // GIVEN the function's count of the region's manual snapshots fails beyond the SDK's retries
+    test.failing('a failing count of the region\'s snapshots does not stop the snapshot', async () => {
+      // GIVEN the prepare step's count for quota monitoring fails beyond the SDK's retries
       proxy.addRule({ action: 'DescribeDBClusterSnapshots', when: isRegionCount, fault: Faults.internalFailure() });
 
       // WHEN
@@ -482,7 +487,8 @@ describe('two schedules on one cluster', () => {
     for (let n = 0; n < 3; n++) {
       for (const hour of [1, 2, 3, 4]) {
         const time = new Date(Date.UTC(2026, 10, 1 + n, hour)).toISOString();
-        const hourly = account.run(account.scheduledInput('TwoSchedules/Hourly', time), { executionName: `h${n}${hour}` });
+        const hourly = account.run(account.scheduledInput('TwoSchedules/Hourly', time),
+          { executionName: `h${n}${hour}` });
         const daily = hour === 3
           ? account.run(account.scheduledInput('TwoSchedules/Daily', time), { executionName: `d${n}` })
           : undefined;
