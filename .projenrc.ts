@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 // The lowest aws-cdk-lib the tests run on: cdk-nag 3 plugs into the policy validation of 2.269 and later.
 const cdkVersion = '2.278.0';
@@ -111,5 +111,17 @@ bench.spawn(bundle);
 bench.exec(`${tsNode} bench/bench.ts`);
 
 project.npmignore?.exclude('/demo/', '/bench/', '/cdk.out/');
+
+// The demo and the benchmarks compile with the tests' settings; a tsconfig beside them lets eslint find it.
+for (const dir of ['demo', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, { obj: { extends: '../test/tsconfig.json' } });
+}
+
+// The handler and the preview command are bundled by esbuild at build time, so what they import stays a dev
+// dependency: users of the library never install it.
+project.eslint?.addOverride({
+  files: ['src/runtime/**/*.ts', 'src/cli/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
 
 project.synth();

@@ -3,8 +3,8 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { MIN_POLL_SECONDS } from './decisions/poll-plan';
 import { isValidTimeZone } from './decisions/calendar';
+import { MIN_POLL_SECONDS } from './decisions/poll-plan';
 import { RETENTION_RULES } from './decisions/retention-policy';
 import type { ScheduleRunInput } from './decisions/run-input';
 import { prefixFromConstructId, validateSnapshotPrefix } from './decisions/snapshot-name';
@@ -231,7 +231,7 @@ export class AuroraSnapshotSchedule extends Construct {
       Math.min(MAX_ALARM_SPAN.toSeconds(), interval.toSeconds() + Math.ceil(timeout.toSeconds({ integral: false })) + 3600));
     if (!Token.isUnresolved(staleAfter.toSeconds()) && (staleAfter.toSeconds() < 3600
       || staleAfter.toSeconds() > MAX_ALARM_SPAN.toSeconds())) {
-      throw new Error(`\`staleAfter\` must be between 1 hour and 7 days, the longest span a CloudWatch alarm `
+      throw new Error('`staleAfter` must be between 1 hour and 7 days, the longest span a CloudWatch alarm '
         + `evaluates, got ${staleAfter.toHumanString()}.`);
     }
 

@@ -13,9 +13,9 @@ import { Construct, type IConstruct } from 'constructs';
 import type { ScheduleRunInput } from './decisions/run-input';
 import { RunMetricNames } from './decisions/run-metrics';
 import { SnapshotTagKeys } from './decisions/snapshot-tags';
-import { auroraStorageMetric, runMetric } from './snapshot-monitoring';
 import { workflowDefinition } from './private/workflow-definition';
 import { SnapshotFunction } from './runtime/snapshot-function';
+import { auroraStorageMetric, runMetric } from './snapshot-monitoring';
 
 /** Construct id of the engine under its stack; one engine a stack. */
 const ENGINE_ID = 'AuroraSnapshotEngine';
@@ -344,7 +344,8 @@ export class AuroraSnapshotEngine extends Construct {
       this.dashboard.addWidgets(
         new cloudwatch.TextWidget({
           markdown: '## Aurora snapshot workflow\nEvery schedule of this stack; one row per cluster below.',
-          width: 6, height: 6,
+          width: 6,
+          height: 6,
         }),
         new cloudwatch.GraphWidget({
           title: 'Runs',
@@ -354,7 +355,8 @@ export class AuroraSnapshotEngine extends Construct {
             this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
             this.stateMachine.metricAborted({ statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
           ],
-          width: 18, height: 6,
+          width: 18,
+          height: 6,
         }),
       );
     }
@@ -371,20 +373,23 @@ export class AuroraSnapshotEngine extends Construct {
           'limit 1',
         ],
         view: cloudwatch.LogQueryVisualizationType.TABLE,
-        width: 6, height: 6,
+        width: 6,
+        height: 6,
       }),
       new cloudwatch.GraphWidget({
         title: `${cluster}: snapshots held by tier`,
         left: row.rules.map((rule) => runMetric(RunMetricNames.SNAPSHOTS_KEPT_BY_RULE, cluster, cloudwatch.Stats.MAXIMUM,
           day, { [RunMetricNames.RULE_DIMENSION]: rule }).with({ label: rule })),
         stacked: true,
-        width: 6, height: 6,
+        width: 6,
+        height: 6,
       }),
       new cloudwatch.GraphWidget({
         title: `${cluster}: backup storage`,
         left: ['TotalBackupStorageBilled', 'SnapshotStorageUsed', 'BackupRetentionPeriodStorageUsed']
           .map((name) => auroraStorageMetric(name, cluster)),
-        width: 6, height: 6,
+        width: 6,
+        height: 6,
       }),
       new cloudwatch.GraphWidget({
         title: `${cluster}: failures and quota`,
@@ -394,7 +399,8 @@ export class AuroraSnapshotEngine extends Construct {
         ],
         right: [runMetric(RunMetricNames.QUOTA_USED_PERCENT, cluster, cloudwatch.Stats.MAXIMUM, day)
           .with({ label: 'Region quota used %' })],
-        width: 6, height: 6,
+        width: 6,
+        height: 6,
       }),
     );
   }

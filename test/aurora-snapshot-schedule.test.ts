@@ -3,10 +3,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AuroraSnapshotSchedule, Retention, WhenClusterStopped } from '../src';
-import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
-import { WorkflowStates } from '../src/private/workflow-definition';
 import { exampleApp } from './support/example-app';
 import { maskedTemplate, nagFindings } from './support/synth';
+import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
+import { WorkflowStates } from '../src/private/workflow-definition';
 
 /** Every stack a test builds; cdk-nag runs over each after the test. */
 const stacks: Stack[] = [];

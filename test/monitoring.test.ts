@@ -7,14 +7,14 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AuroraSnapshotSchedule, Retention, SnapshotNotifications } from '../src';
-import { RunMetricNames } from '../src/decisions/run-metrics';
-import { createHandler } from '../src/runtime/snapshot.lambda';
 import { createAuroraCluster, rdsClient } from './support/aws-fixtures';
 import { EXAMPLE_CLUSTER, exampleApp } from './support/example-app';
 import { runWorkflow } from './support/local-workflow';
 import { resetMoto } from './support/moto';
 import { SimulatedAccount } from './support/simulated-account';
 import { nagFindings } from './support/synth';
+import { RunMetricNames } from '../src/decisions/run-metrics';
+import { createHandler } from '../src/runtime/snapshot.lambda';
 
 const stacks: Stack[] = [];
 
@@ -311,8 +311,11 @@ describe('what the alarms watch, produced by the synthesized workflow', () => {
 });
 
 async function runStuck(account: SimulatedAccount, definition: object) {
-  const handler = createHandler({ rds: rdsClient(account.moto.endpoint), logger: account.logger,
-    emitMetrics: (line) => account.metricDocuments.push(JSON.parse(line)) });
+  const handler = createHandler({
+    rds: rdsClient(account.moto.endpoint),
+    logger: account.logger,
+    emitMetrics: (line) => account.metricDocuments.push(JSON.parse(line)),
+  });
   return runWorkflow({
     definition,
     input: account.scheduledInput('AuroraSnapshotsExample/OrdersNightly', '2026-11-03T03:00:00Z'),
@@ -341,7 +344,11 @@ function dashboardWidgets(template: Template): Widget[] {
     : body['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : 'TOKEN')).join('');
   return JSON.parse(text).widgets.map((raw: any) => ({
     title: raw.properties.title ?? raw.properties.markdown?.split('\n')[0].replace(/^#+ /, ''),
-    x: raw.x, y: raw.y, width: raw.width, height: raw.height, raw,
+    x: raw.x,
+    y: raw.y,
+    width: raw.width,
+    height: raw.height,
+    raw,
   }));
 }
 

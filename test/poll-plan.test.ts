@@ -8,9 +8,9 @@ describe('poll planning', () => {
   });
 
   test('estimates the time left from PercentProgress and waits until just after it', () => {
-    // 3% after two minutes: about 64 more minutes.
+    // 3% (3.0 to 3.99%) after two minutes: at least 48 more minutes, the earliest the snapshot can be done.
     const next = nextPoll(firstPoll(6 * 3600), 3);
-    expect(next.seconds).toEqual(Math.round(120 * 97 / 3) + 30);
+    expect(next.seconds).toEqual(Math.round(120 * 96 / 4) + 30);
     expect(next.elapsedSeconds).toEqual(120 + next.seconds);
   });
 

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { parseDuration, parsePreviewArguments } from '../src/cli/preview';
-import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, rdsClient } from './support/aws-fixtures';
 import { resetMoto, startMoto, type MotoServer } from './support/moto';
+import { parseDuration, parsePreviewArguments } from '../src/cli/preview';
+import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 
 const CLI = path.join(__dirname, '..', 'assets', 'cli', 'cdk-aurora-snapshots', 'index.js');
 

@@ -5,12 +5,6 @@ import {
   StopDBClusterCommand,
   type DBClusterSnapshot,
 } from '@aws-sdk/client-rds';
-import type { ScheduleRunInput } from '../src/decisions/run-input';
-import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
-import type { PrepareEvent } from '../src/runtime/prepare';
-import type { PruneEvent } from '../src/runtime/prune';
-import { createHandler } from '../src/runtime/snapshot.lambda';
-import type { SnapshotLogger } from '../src/runtime/snapshot-logger';
 import {
   createAuroraCluster,
   createManualClusterSnapshot,
@@ -18,6 +12,12 @@ import {
   rdsClient,
 } from './support/aws-fixtures';
 import { resetMoto, startMoto, type MotoServer } from './support/moto';
+import type { ScheduleRunInput } from '../src/decisions/run-input';
+import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
+import type { PrepareEvent } from '../src/runtime/prepare';
+import type { PruneEvent } from '../src/runtime/prune';
+import type { SnapshotLogger } from '../src/runtime/snapshot-logger';
+import { createHandler } from '../src/runtime/snapshot.lambda';
 
 /** Records log lines instead of printing them, so tests can read the structured keys. */
 class RecordingLogger implements SnapshotLogger {
@@ -84,10 +84,12 @@ describe('the snapshot function against moto', () => {
       const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
 
       // WHEN
-      const run: any = await handler(prepareEvent(scheduleInput({ tags: [
-        { Key: 'team', Value: 'orders' },
-        { Key: 'aws:reserved', Value: 'x' },
-      ] })));
+      const run: any = await handler(prepareEvent(scheduleInput({
+        tags: [
+          { Key: 'team', Value: 'orders' },
+          { Key: 'aws:reserved', Value: 'x' },
+        ],
+      })));
 
       // THEN
       expect(run.snapshotIdentifier).toEqual('nightly-orders-db-20261204-0300');
@@ -155,7 +157,8 @@ describe('the snapshot function against moto', () => {
 
   describe('prune', () => {
     async function prepared(overrides: Partial<ScheduleRunInput> = {}): Promise<PruneEvent> {
-      const run: any = await createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })(prepareEvent(scheduleInput(overrides)));
+      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
+      const run: any = await handler(prepareEvent(scheduleInput(overrides)));
       await createManualClusterSnapshot(rds, CLUSTER, run.snapshotIdentifier, Object.fromEntries(
         run.tags.map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value])));
       return { action: 'prune', run };
@@ -276,10 +279,16 @@ describe('the prune step with an SDK-level fake of RDS', () => {
     return {
       action: 'prune',
       run: {
-        clusterIdentifier: CLUSTER, scheduleId: SCHEDULE_ID, snapshotPrefix: 'nightly',
+        clusterIdentifier: CLUSTER,
+        scheduleId: SCHEDULE_ID,
+        snapshotPrefix: 'nightly',
         snapshotIdentifier: `nightly-orders-db-${newest}`,
         scheduledTime: new Date(Date.UTC(2026, 0, 1) + newest * 86_400_000).toISOString(),
-        retention: { keepLast }, timeZone: 'UTC', dryRun: false, tags: [], snapshotTimeoutSeconds: 3600,
+        retention: { keepLast },
+        timeZone: 'UTC',
+        dryRun: false,
+        tags: [],
+        snapshotTimeoutSeconds: 3600,
         poll: { seconds: 120, elapsedSeconds: 120, timeoutSeconds: 3600 },
       },
     };

@@ -1,10 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
-import { WorkflowStates } from '../src/private/workflow-definition';
 import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, tagsOf } from './support/aws-fixtures';
 import { EXAMPLE_CLUSTER, exampleApp } from './support/example-app';
 import { resetMoto } from './support/moto';
 import { SimulatedAccount } from './support/simulated-account';
+import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
+import { WorkflowStates } from '../src/private/workflow-definition';
 
 /**
  * Runs the state machine definition taken from the synthesized example template in the local interpreter, with

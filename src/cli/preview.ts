@@ -41,13 +41,20 @@ Options:
 Credentials come from the usual AWS configuration (environment, profile, SSO).`;
 
 const COUNT_FLAGS: Record<string, keyof RetentionPolicy> = {
-  '--last': 'keepLast', '--hourly': 'hourly', '--daily': 'daily', '--weekly': 'weekly', '--monthly': 'monthly',
+  '--last': 'keepLast',
+  '--hourly': 'hourly',
+  '--daily': 'daily',
+  '--weekly': 'weekly',
+  '--monthly': 'monthly',
   '--yearly': 'yearly',
 };
 
 const DURATION_FLAGS: Record<string, keyof RetentionPolicy> = {
-  '--within': 'keepWithinSeconds', '--within-hourly': 'withinHourlySeconds', '--within-daily': 'withinDailySeconds',
-  '--within-weekly': 'withinWeeklySeconds', '--within-monthly': 'withinMonthlySeconds',
+  '--within': 'keepWithinSeconds',
+  '--within-hourly': 'withinHourlySeconds',
+  '--within-daily': 'withinDailySeconds',
+  '--within-weekly': 'withinWeeklySeconds',
+  '--within-monthly': 'withinMonthlySeconds',
   '--within-yearly': 'withinYearlySeconds',
 };
 

@@ -27,7 +27,7 @@ export function firstPoll(timeoutSeconds: number): PollPlan {
  * The next wait while the snapshot is still being created.
  *
  * Time is counted in waits, not read from a clock, so the plan is the same in every interpreter. When RDS reports
- * `PercentProgress`, the time left is estimated from the progress made so far and the wait ends just after it:
+ * `PercentProgress`, the time left is estimated from the progress made so far and the wait ends about then:
  * long waits early, a short one near the expected end. Without progress the wait doubles, up to 30 minutes. The
  * last wait ends exactly at the timeout.
  */
@@ -35,7 +35,9 @@ export function nextPoll(poll: PollPlan, percentProgress?: number): PollPlan {
   const left = poll.timeoutSeconds - poll.elapsedSeconds;
   let wait: number;
   if (percentProgress !== undefined && percentProgress > 0 && percentProgress < 100) {
-    const remaining = (poll.elapsedSeconds * (100 - percentProgress)) / percentProgress;
+    // RDS rounds progress down to a whole percent, so 1% may be almost 2%: estimate from the top of the range,
+    // which errs towards an early poll rather than hours of waiting after the snapshot is done.
+    const remaining = (poll.elapsedSeconds * (99 - percentProgress)) / (percentProgress + 1);
     wait = Math.round(remaining) + ESTIMATE_MARGIN_SECONDS;
   } else if (percentProgress !== undefined && percentProgress >= 100) {
     wait = MIN_POLL_SECONDS;

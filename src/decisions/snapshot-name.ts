@@ -94,12 +94,12 @@ function clusterPart(cluster: string, room: number): string {
   return head.length > 0 ? `${head}-${hash}` : hash;
 }
 
-/** FNV-1a, printed in base 36: stable across machines and runtimes, and enough to tell clusters apart. */
+/** A polynomial hash modulo a prime, in base 36: stable across machines and runtimes, enough to tell clusters apart. */
 function shortHash(text: string): string {
-  let hash = 0x811c9dc5;
+  const prime = 2_147_483_647;
+  let hash = 7;
   for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    hash = (hash * 131 + text.charCodeAt(i)) % prime;
   }
   return hash.toString(36).padStart(7, '0');
 }

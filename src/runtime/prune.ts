@@ -1,6 +1,6 @@
 import { DeleteDBClusterSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
-import type { SnapshotLogger } from './snapshot-logger';
 import { listManualClusterSnapshots } from './cluster-snapshots';
+import type { SnapshotLogger } from './snapshot-logger';
 import { decideRetention } from '../decisions/retention-decision';
 import type { PreparedRun, RunSummary } from '../decisions/run-input';
 import { SnapshotTagKeys } from '../decisions/snapshot-tags';

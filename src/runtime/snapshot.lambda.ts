@@ -1,15 +1,14 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { nextPoll } from '../decisions/poll-plan';
-import type { PollPlan } from '../decisions/run-input';
 import { prepareRun, type PrepareEvent } from './prepare';
 import { pruneSnapshots, type PruneEvent } from './prune';
 import { RunReporter } from './run-reporter';
-import { RunEvents, RunMetricNames } from '../decisions/run-metrics';
-import type { RunSummary } from '../decisions/run-input';
 import type { SnapshotLogger } from './snapshot-logger';
+import { nextPoll } from '../decisions/poll-plan';
+import type { PollPlan, RunSummary } from '../decisions/run-input';
+import { RunEvents, RunMetricNames } from '../decisions/run-metrics';
 
 /** What the workflow sends to plan the next wait while the snapshot is being created. */
 export interface PollEvent {
@@ -45,8 +44,11 @@ export function createHandler(dependencies: SnapshotStepDependencies): (event: S
       case 'prepare': {
         const run = await prepareRun(event, { ...dependencies, reporter });
         dependencies.logger.info(`Prepared snapshot ${run.snapshotIdentifier} of cluster ${run.clusterIdentifier}.`, {
-          cluster: run.clusterIdentifier, snapshot: run.snapshotIdentifier, schedule: run.scheduleId,
-          scheduledTime: run.scheduledTime, dryRun: run.dryRun,
+          cluster: run.clusterIdentifier,
+          snapshot: run.snapshotIdentifier,
+          schedule: run.scheduleId,
+          scheduledTime: run.scheduledTime,
+          dryRun: run.dryRun,
         });
         return run;
       }

@@ -9,8 +9,8 @@ import { FAKE_CREDENTIALS, rdsClient } from './aws-fixtures';
 import { runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './local-workflow';
 import { startMoto, type MotoServer } from './moto';
 import { stateMachineDefinitionFromTemplate, type AslDefinition } from './template-definition';
-import { createHandler } from '../../src/runtime/snapshot.lambda';
 import type { SnapshotLogger } from '../../src/runtime/snapshot-logger';
+import { createHandler } from '../../src/runtime/snapshot.lambda';
 
 /** One structured log line of the snapshot function. */
 export interface LogLine {
