@@ -134,6 +134,16 @@ export class AuroraSnapshotEngine extends Construct {
     this.functionRole.addToPrincipalPolicy(deleteOwnSnapshots);
     this.stateMachine.addToRolePolicy(deleteOwnSnapshots);
 
+    // A manual run asking for a pin may add the pin tag, and only that tag, to a snapshot of this stack's schedules.
+    this.functionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['rds:AddTagsToResource'],
+      resources: [this.snapshotArn('*')],
+      conditions: {
+        'StringLike': { [`rds:cluster-snapshot-tag/${SnapshotTagKeys.SCHEDULE}`]: `${stack.node.path}/*` },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [SnapshotTagKeys.PIN] },
+      },
+    }));
+
     // Reading is read-only and must see every snapshot of a cluster, foreign ones included, to leave them alone.
     const readSnapshots = new iam.PolicyStatement({
       actions: ['rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'],

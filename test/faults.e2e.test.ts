@@ -392,12 +392,40 @@ describe('the synthesized workflow under RDS faults', () => {
     expect(await snapshotIdentifiers()).toEqual([...older.slice(2), ours(0), FOREIGN].sort());
   });
 
-  /**
-   * Known faults of the workflow or the function, written as they should behave and marked `failing` so that the
-   * suite stays green: once one is fixed, jest reports it, and `test.failing` becomes `test`.
-   */
-  describe('known faults', () => {
-    test.failing('a pinned manual run in the same minute as the scheduled run leaves a pinned snapshot', async () => {
+  /** Faults of the workflow or the function that these tests found, and that stay fixed. */
+  describe('found faults, fixed', () => {
+    test('RDS faults that outlast the function\'s SDK retries are retried by the workflow, and the run succeeds',
+      async () => {
+        // GIVEN DescribeDBClusters fails five times in a row, more than the function's client tries in one call
+        proxy.addRule({ action: 'DescribeDBClusters', calls: { first: 5 }, fault: Faults.internalFailure() });
+
+        // WHEN
+        const run = await account.run(account.scheduledInput(SCHEDULE, day(0)));
+
+        // THEN the prepare step was repeated as RdsTransient and the snapshot was taken
+        expect(run.status).toEqual('SUCCEEDED');
+        expect(run.statesEntered.filter((state) => state === WorkflowStates.PREPARE)).toHaveLength(1);
+        expect(proxy.callsTo('DescribeDBClusters').length).toBeGreaterThan(5);
+        expect(await snapshotIdentifiers()).toContain(ours(0));
+      });
+
+    test('a lost create answer followed by "cluster busy" (with our own snapshot) is not reported as ClusterBusy',
+      async () => {
+        // GIVEN the first create is carried out but its answer is lost, and every later create hears "busy"
+        proxy
+          .addRule({ action: 'CreateDBClusterSnapshot', calls: { first: 1 }, fault: Faults.dropResponse() })
+          .addRule({ action: 'CreateDBClusterSnapshot', fault: Faults.clusterBusy('backing-up') });
+
+        // WHEN
+        const run = await account.run(account.scheduledInput(SCHEDULE, day(0)));
+
+        // THEN the workflow finds its own snapshot and carries on
+        expect(run.status).toEqual('SUCCEEDED');
+        expect(run.statesEntered).toContain(WorkflowStates.CHECK_AFTER_BUSY);
+        expect((await snapshotIdentifiers()).filter((id) => id === ours(0))).toHaveLength(1);
+      });
+
+    test('a pinned manual run in the same minute as the scheduled run leaves a pinned snapshot', async () => {
       // GIVEN the scheduled run of 03:00 has made its snapshot
       await account.run(account.scheduledInput(SCHEDULE, day(0)), { executionName: 'scheduled' });
 
@@ -405,8 +433,7 @@ describe('the synthesized workflow under RDS faults', () => {
       const manual = await account.run({ clusterIdentifier: EXAMPLE_CLUSTER, pin: 'before the migration' },
         { executionName: 'manual', startTime: new Date(Date.parse(day(0)) + 40_000).toISOString() });
 
-      // THEN the run says it succeeded, so some snapshot must carry the pin; today none does, and the snapshot it
-      // reports is pruned like any other a week later
+      // THEN the snapshot it reports carries the pin, so it is never pruned
       expect(manual.status).toEqual('SUCCEEDED');
       const pinned = (await listClusterSnapshots(account.rds, EXAMPLE_CLUSTER))
         .filter((snapshot) => tagsOf(snapshot)[SnapshotTagKeys.PIN] !== undefined);
@@ -414,19 +441,19 @@ describe('the synthesized workflow under RDS faults', () => {
         .toEqual([manual.output.snapshotIdentifier]);
     });
 
-    test.failing('a failing count of the region\'s snapshots does not stop the snapshot', async () => {
+    test('a failing count of the region\'s snapshots does not stop the snapshot', async () => {
       // GIVEN the prepare step's count for quota monitoring fails beyond the SDK's retries
       proxy.addRule({ action: 'DescribeDBClusterSnapshots', when: isRegionCount, fault: Faults.internalFailure() });
 
       // WHEN
       const run = await account.run(account.scheduledInput(SCHEDULE, day(0)));
 
-      // THEN the snapshot is still taken; today the run fails with InternalFailure before the create
+      // THEN the snapshot is still taken
       expect(run.status).toEqual('SUCCEEDED');
       expect(await snapshotIdentifiers()).toContain(ours(0));
     });
 
-    test.failing('a failed snapshot that cannot be deleted is not reported as deleted', async () => {
+    test('a failed snapshot that cannot be deleted is not reported as deleted', async () => {
       // GIVEN
       proxy
         .addRule({ action: 'DescribeDBClusterSnapshots', fault: Faults.snapshotStatus('failed', ours(0)) })
@@ -435,7 +462,7 @@ describe('the synthesized workflow under RDS faults', () => {
       // WHEN
       const run = await account.run(account.scheduledInput(SCHEDULE, day(0)));
 
-      // THEN the snapshot is still there, so the cause must not say it was deleted; today it does
+      // THEN the snapshot is still there, so the cause must not say it was deleted
       expect(run).toMatchObject({ status: 'FAILED', error: 'SnapshotFailed' });
       expect(await snapshotIdentifiers()).toContain(ours(0));
       expect(run.cause).not.toContain('It was deleted');

@@ -17,6 +17,8 @@ export const SnapshotTagKeys = {
 export interface SnapshotRecord {
   /** `DBClusterSnapshotIdentifier`. */
   readonly identifier: string;
+  /** `DBClusterSnapshotArn`, when RDS reported it. */
+  readonly arn?: string;
   /** `DBClusterIdentifier` of the cluster the snapshot was taken from. */
   readonly clusterIdentifier: string;
   /** `SnapshotType`: `manual`, `automated`, `awsbackup` or another value RDS reports. */

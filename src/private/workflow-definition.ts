@@ -19,8 +19,10 @@ export const WorkflowStates = {
   DESCRIBE: 'Describe the snapshot',
   IS_AVAILABLE: 'Is the snapshot available?',
   DELETE_FAILED: 'Delete the failed snapshot',
+  CHECK_AFTER_BUSY: 'Look for our snapshot after busy retries',
   PRUNE: 'Prune expired snapshots',
   FAIL_SNAPSHOT_FAILED: 'Fail: snapshot failed',
+  FAIL_SNAPSHOT_FAILED_KEPT: 'Fail: snapshot failed and could not be deleted',
   FAIL_TIMED_OUT: 'Fail: snapshot timed out',
   FAIL_QUOTA: 'Fail: snapshot quota reached',
   FAIL_CLUSTER_BUSY: 'Fail: cluster busy',
@@ -59,6 +61,16 @@ const retryTransientLambda = {
   IntervalSeconds: 2,
   BackoffRate: 2,
   MaxAttempts: 6,
+  JitterStrategy: 'FULL',
+};
+
+/** RDS throttling or faults that outlasted the function's own SDK retries; every step of the function is safe to repeat. */
+const retryFunctionRdsTransient = {
+  ErrorEquals: ['RdsTransient'],
+  IntervalSeconds: 10,
+  BackoffRate: 2,
+  MaxAttempts: 4,
+  MaxDelaySeconds: 300,
   JitterStrategy: 'FULL',
 };
 
@@ -118,7 +130,7 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
           },
         },
         OutputPath: '$.Payload',
-        Retry: [retryTransientLambda],
+        Retry: [retryTransientLambda, retryFunctionRdsTransient],
         Catch: [{ ErrorEquals: ['SkipRun.ClusterStopped'], ResultPath: '$.error', Next: s.SKIPPED }],
         Next: s.CREATE,
       },
@@ -159,8 +171,21 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
             Next: s.WAIT,
           },
           { ErrorEquals: ['Rds.SnapshotQuotaExceededException'], ResultPath: '$.error', Next: s.FAIL_QUOTA },
-          { ErrorEquals: ['Rds.InvalidDbClusterStateException'], ResultPath: '$.error', Next: s.FAIL_CLUSTER_BUSY },
+          {
+            // Busy through every retry; but if an earlier create's answer was lost, the cluster may be busy with
+            // our own snapshot, so look for it before failing.
+            ErrorEquals: ['Rds.InvalidDbClusterStateException'], ResultPath: '$.error', Next: s.CHECK_AFTER_BUSY,
+          },
         ],
+        Next: s.WAIT,
+      },
+      [s.CHECK_AFTER_BUSY]: {
+        Type: 'Task',
+        Resource: `arn:${props.partition}:states:::aws-sdk:rds:describeDBClusterSnapshots`,
+        Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
+        ResultPath: null,
+        Retry: [retryTransientRds],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkError', Next: s.FAIL_CLUSTER_BUSY }],
         Next: s.WAIT,
       },
       [s.NEXT_POLL]: {
@@ -177,7 +202,7 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
           'timeoutSeconds.$': '$.Payload.timeoutSeconds',
         },
         ResultPath: '$.poll',
-        Retry: [retryTransientLambda],
+        Retry: [retryTransientLambda, retryFunctionRdsTransient],
         Next: s.WAIT,
       },
       [s.WAIT]: {
@@ -218,7 +243,7 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
         ResultPath: null,
         Retry: [retryTransientRds],
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.deleteError', Next: s.FAIL_SNAPSHOT_FAILED }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.deleteError', Next: s.FAIL_SNAPSHOT_FAILED_KEPT }],
         Next: s.FAIL_SNAPSHOT_FAILED,
       },
       [s.PRUNE]: {
@@ -230,7 +255,7 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
           Payload: { 'action': 'prune', 'run.$': '$' },
         },
         OutputPath: '$.Payload',
-        Retry: [retryTransientLambda],
+        Retry: [retryTransientLambda, retryFunctionRdsTransient],
         End: true,
       },
       [s.FAIL_SNAPSHOT_FAILED]: {
@@ -238,6 +263,12 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Error: WorkflowErrors.SNAPSHOT_FAILED,
         Cause: 'RDS reported the new snapshot as failed. It was deleted, because a failed snapshot cannot be restored '
           + 'and still counts against the quota. Retention did not run, so no older snapshot was deleted.',
+      },
+      [s.FAIL_SNAPSHOT_FAILED_KEPT]: {
+        Type: 'Fail',
+        Error: WorkflowErrors.SNAPSHOT_FAILED,
+        Cause: 'RDS reported the new snapshot as failed, and deleting it failed too, so it is still there and counts '
+          + 'against the quota: delete it yourself. Retention did not run, so no older snapshot was deleted.',
       },
       [s.FAIL_TIMED_OUT]: {
         Type: 'Fail',

@@ -40,6 +40,7 @@ export function toSnapshotRecord(snapshot: DBClusterSnapshot): SnapshotRecord {
   }
   return {
     identifier: snapshot.DBClusterSnapshotIdentifier ?? '',
+    arn: snapshot.DBClusterSnapshotArn,
     clusterIdentifier: snapshot.DBClusterIdentifier ?? '',
     snapshotType: snapshot.SnapshotType ?? '',
     status: snapshot.Status ?? '',

@@ -164,7 +164,23 @@ export async function prepareRun(event: PrepareEvent, dependencies: PrepareDepen
     snapshotTimeoutSeconds: timeout,
     poll: firstPoll(timeout),
   };
-  return { ...prepared, regionQuota: await checkQuota(prepared, run, dependencies) };
+  return { ...prepared, regionQuota: await checkQuotaBestEffort(prepared, run, dependencies) };
+}
+
+/** The quota check is monitoring: when it fails, the run goes on without it rather than without a snapshot. */
+async function checkQuotaBestEffort(run: PreparedRun, input: ScheduleRunInput, dependencies: PrepareDependencies):
+Promise<RegionQuota | undefined> {
+  try {
+    return await checkQuota(run, input, dependencies);
+  } catch (error) {
+    dependencies.logger.warn('Could not count the region\'s manual cluster snapshots before the snapshot of cluster '
+      + `${run.clusterIdentifier}; the run goes on without the quota check.`, {
+      cluster: run.clusterIdentifier,
+      snapshot: run.snapshotIdentifier,
+      error: `${(error as Error).name}: ${(error as Error).message}`,
+    });
+    return undefined;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DeleteDBClusterSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DeleteDBClusterSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { listManualClusterSnapshots } from './cluster-snapshots';
 import type { SnapshotLogger } from './snapshot-logger';
 import { decideRetention } from '../decisions/retention-decision';
@@ -31,10 +31,20 @@ export async function pruneSnapshots(event: PruneEvent, rds: RDSClient, logger: 
   const run = event.run;
   const snapshots = await listManualClusterSnapshots(rds, run.clusterIdentifier);
 
-  const created = snapshots.find((snapshot) => snapshot.identifier === run.snapshotIdentifier);
+  const index = snapshots.findIndex((snapshot) => snapshot.identifier === run.snapshotIdentifier);
+  const created = index >= 0 ? snapshots[index] : undefined;
   const owner = created?.tags[SnapshotTagKeys.SCHEDULE];
   if (created !== undefined && owner !== run.scheduleId) {
     throw new SnapshotIdentifierTaken(run.snapshotIdentifier, owner);
+  }
+
+  // A pinned manual run whose create met this schedule's snapshot of the same minute (AlreadyExists) pins that one.
+  const pin = run.tags.find((tag) => tag.Key === SnapshotTagKeys.PIN);
+  if (created !== undefined && pin !== undefined && created.tags[SnapshotTagKeys.PIN] === undefined && created.arn) {
+    await rds.send(new AddTagsToResourceCommand({ ResourceName: created.arn, Tags: [pin] }));
+    snapshots[index] = { ...created, tags: { ...created.tags, [SnapshotTagKeys.PIN]: pin.Value } };
+    logger.info(`Pinned snapshot ${created.identifier} of cluster ${run.clusterIdentifier}, which this run found `
+      + 'already made for the same minute.', { cluster: run.clusterIdentifier, snapshot: created.identifier, decision: 'pin' });
   }
 
   const decision = decideRetention({

@@ -39,6 +39,41 @@ export interface SnapshotStepDependencies {
  */
 export function createHandler(dependencies: SnapshotStepDependencies): (event: SnapshotStepEvent) => Promise<unknown> {
   const reporter = new RunReporter(dependencies.logger, dependencies.events, dependencies.emitMetrics);
+  const step = createStep(dependencies, reporter);
+  return async (event) => {
+    try {
+      return await step(event);
+    } catch (error) {
+      throw asRdsTransient(error);
+    }
+  };
+}
+
+/** Error names of RDS faults worth repeating a whole step for, once the SDK's own retries are spent. */
+const TRANSIENT_ERROR_NAMES = new Set([
+  'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'InternalFailure',
+  'ServiceUnavailable', 'RequestTimeout', 'TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT',
+]);
+
+/** Thrown for a transient RDS fault, so the workflow retries the step with backoff instead of failing the run. */
+export class RdsTransient extends Error {
+  constructor(cause: Error) {
+    super(`${cause.name}: ${cause.message}`);
+    this.name = 'RdsTransient';
+  }
+}
+
+/** Renames a transient RDS fault to `RdsTransient`; any other error passes through unchanged. */
+export function asRdsTransient(error: unknown): unknown {
+  const fault = error as { name?: string; code?: string; $fault?: string; $retryable?: unknown; $metadata?: unknown };
+  const transient = fault !== null && typeof fault === 'object' && (
+    TRANSIENT_ERROR_NAMES.has(fault.name ?? '') || TRANSIENT_ERROR_NAMES.has(fault.code ?? '')
+    || fault.$fault === 'server' || fault.$retryable !== undefined);
+  return transient ? new RdsTransient(error as Error) : error;
+}
+
+function createStep(dependencies: SnapshotStepDependencies, reporter: RunReporter):
+(event: SnapshotStepEvent) => Promise<unknown> {
   return async (event) => {
     switch (event?.action) {
       case 'prepare': {
