@@ -366,4 +366,3 @@ function dashboardLayout(widgets: Widget[]): string {
   }
   return lines.join('\n');
 }
-
