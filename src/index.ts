@@ -1,4 +1,5 @@
 export * from './aurora-snapshot-schedule';
 export * from './retention';
 export * from './snapshot-engine';
-export { SnapshotNotifications, ScheduleAlarms, ScheduleAlarmsProps } from './snapshot-monitoring';
+export { SnapshotNotifications, ScheduleAlarms } from './snapshot-monitoring';
+export type { ScheduleAlarmsProps } from './snapshot-monitoring';

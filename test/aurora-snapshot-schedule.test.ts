@@ -1,33 +1,14 @@
-import { App, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AuroraSnapshotSchedule, Retention, WhenClusterStopped } from '../src';
 import { exampleApp } from './support/example-app';
-import { maskedTemplate, nagFindings } from './support/synth';
+import { importedCluster, maskedTemplate, nagCheckedStacks, nagFindings } from './support/synth';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import { WorkflowStates } from '../src/private/workflow-definition';
 
-/** Every stack a test builds; cdk-nag runs over each after the test. */
-const stacks: Stack[] = [];
-
-function newStack(env = { account: '123456789012', region: 'us-east-1' }): Stack {
-  const stack = new Stack(new App(), 'TestStack', { env });
-  stacks.push(stack);
-  return stack;
-}
-
-afterEach(() => {
-  for (const stack of stacks.splice(0)) {
-    expect(nagFindings(stack)).toEqual([]);
-  }
-});
-
-function importedCluster(stack: Stack, identifier = 'orders-db'): rds.IDatabaseCluster {
-  return rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, `Cluster-${identifier}`, {
-    clusterIdentifier: identifier,
-  });
-}
+const newStack = nagCheckedStacks('TestStack');
 
 function definitionOf(template: Template): any {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as rds from 'aws-cdk-lib/aws-rds';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AuroraSnapshotSchedule, Retention, SnapshotNotifications } from '../src';
@@ -12,29 +11,12 @@ import { EXAMPLE_CLUSTER, exampleApp } from './support/example-app';
 import { runWorkflow } from './support/local-workflow';
 import { resetMoto } from './support/moto';
 import { SimulatedAccount } from './support/simulated-account';
-import { nagFindings } from './support/synth';
+import { importedCluster, nagCheckedStacks } from './support/synth';
 import { RunMetricNames } from '../src/decisions/run-metrics';
 import { createHandler } from '../src/runtime/snapshot.lambda';
 
-const stacks: Stack[] = [];
-
-function newStack(): Stack {
-  const stack = new Stack(new App(), 'MonitoredStack', { env: { account: '123456789012', region: 'us-east-1' } });
-  stacks.push(stack);
-  return stack;
-}
-
-afterEach(() => {
-  for (const stack of stacks.splice(0)) {
-    expect(nagFindings(stack)).toEqual([]);
-  }
-});
-
-function cluster(stack: Stack, identifier = 'orders-db'): rds.IDatabaseCluster {
-  return rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, `Cluster-${identifier}`, {
-    clusterIdentifier: identifier,
-  });
-}
+const newStack = nagCheckedStacks('MonitoredStack');
+const cluster = importedCluster;
 
 function alarmsByDescription(template: Template, pattern: RegExp): any[] {
   return Object.values(template.findResources('AWS::CloudWatch::Alarm'))

@@ -12,26 +12,12 @@ import {
   rdsClient,
 } from './support/aws-fixtures';
 import { resetMoto, startMoto, type MotoServer } from './support/moto';
+import { CollectingLogger } from './support/simulated-account';
 import type { ScheduleRunInput } from '../src/decisions/run-input';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import type { PrepareEvent } from '../src/runtime/prepare';
 import type { PruneEvent } from '../src/runtime/prune';
-import type { SnapshotLogger } from '../src/runtime/snapshot-logger';
 import { createHandler } from '../src/runtime/snapshot.lambda';
-
-/** Records log lines instead of printing them, so tests can read the structured keys. */
-class RecordingLogger implements SnapshotLogger {
-  public readonly lines: Array<{ level: string; message: string; attributes: Record<string, unknown> }> = [];
-  info(message: string, ...attributes: Array<Record<string, unknown>>): void {
-    this.lines.push({ level: 'info', message, attributes: Object.assign({}, ...attributes) });
-  }
-  warn(message: string, ...attributes: Array<Record<string, unknown>>): void {
-    this.lines.push({ level: 'warn', message, attributes: Object.assign({}, ...attributes) });
-  }
-  error(message: string, ...attributes: Array<Record<string, unknown>>): void {
-    this.lines.push({ level: 'error', message, attributes: Object.assign({}, ...attributes) });
-  }
-}
 
 const SCHEDULE_ID = 'Stack/OrdersNightly';
 const CLUSTER = 'orders-db';
@@ -81,7 +67,7 @@ describe('the snapshot function against moto', () => {
   describe('prepare', () => {
     test('names the snapshot from prefix, cluster and scheduled time to the minute, and tags it', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
+      const handler = createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined });
 
       // WHEN
       const run: any = await handler(prepareEvent(scheduleInput({
@@ -104,7 +90,7 @@ describe('the snapshot function against moto', () => {
 
     test('a manual run naming only the cluster takes the registered schedule and the execution start time', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
+      const handler = createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined });
       const { scheduledTime, ...registered } = scheduleInput();
 
       // WHEN
@@ -123,7 +109,7 @@ describe('the snapshot function against moto', () => {
 
     test('a manual run on a cluster with two schedules must name one', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
+      const handler = createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined });
       const { scheduledTime, ...registered } = scheduleInput();
       void scheduledTime;
 
@@ -140,7 +126,7 @@ describe('the snapshot function against moto', () => {
 
     test('a stopped cluster skips the run by default and fails it when asked, and is never started', async () => {
       // GIVEN
-      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
+      const handler = createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined });
       await rds.send(new StopDBClusterCommand({ DBClusterIdentifier: CLUSTER }));
 
       // WHEN
@@ -157,7 +143,7 @@ describe('the snapshot function against moto', () => {
 
   describe('prune', () => {
     async function prepared(overrides: Partial<ScheduleRunInput> = {}): Promise<PruneEvent> {
-      const handler = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined });
+      const handler = createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined });
       const run: any = await handler(prepareEvent(scheduleInput(overrides)));
       await createManualClusterSnapshot(rds, CLUSTER, run.snapshotIdentifier, Object.fromEntries(
         run.tags.map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value])));
@@ -176,7 +162,7 @@ describe('the snapshot function against moto', () => {
       await createManualClusterSnapshot(rds, 'other-db', 'other-cluster-old', ownTags('2020-01-01T00:00:00Z'));
       const before = await listClusterSnapshots(rds);
       const event = await prepared();
-      const logger = new RecordingLogger();
+      const logger = new CollectingLogger();
 
       // WHEN
       const summary: any = await createHandler({ rds, logger, emitMetrics: () => undefined })(event);
@@ -206,7 +192,7 @@ describe('the snapshot function against moto', () => {
       const event = await prepared({ dryRun: true, retention: { keepLast: 1 } });
 
       // WHEN
-      const summary: any = await createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })(event);
+      const summary: any = await createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined })(event);
 
       // THEN
       expect(summary.dryRun).toBe(true);
@@ -216,12 +202,12 @@ describe('the snapshot function against moto', () => {
 
     test('refuses to prune when the wanted identifier belongs to a snapshot this schedule did not make', async () => {
       // GIVEN someone else took the name
-      const run: any = await createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })(prepareEvent(scheduleInput()));
+      const run: any = await createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined })(prepareEvent(scheduleInput()));
       await createManualClusterSnapshot(rds, CLUSTER, run.snapshotIdentifier, { team: 'b' });
       await createManualClusterSnapshot(rds, CLUSTER, 'nightly-orders-db-20261101-0300', ownTags('2026-11-01T03:00:00Z'));
 
       // WHEN
-      const result = createHandler({ rds, logger: new RecordingLogger(), emitMetrics: () => undefined })({ action: 'prune', run });
+      const result = createHandler({ rds, logger: new CollectingLogger(), emitMetrics: () => undefined })({ action: 'prune', run });
 
       // THEN
       await expect(result).rejects.toMatchObject({ name: 'SnapshotIdentifierTaken' });
@@ -299,7 +285,7 @@ describe('the prune step with an SDK-level fake of RDS', () => {
     const rds = fakeRds(Array.from({ length: 250 }, (_, day) => ours(day)));
 
     // WHEN
-    const summary: any = await createHandler({ rds: rds.client, logger: new RecordingLogger(), emitMetrics: () => undefined })(pruneEvent(249, 7));
+    const summary: any = await createHandler({ rds: rds.client, logger: new CollectingLogger(), emitMetrics: () => undefined })(pruneEvent(249, 7));
 
     // THEN
     expect(summary.deleted).toHaveLength(243);
@@ -314,7 +300,7 @@ describe('the prune step with an SDK-level fake of RDS', () => {
       'nightly-orders-db-1': 'InvalidDBClusterSnapshotStateFault',
       'nightly-orders-db-2': 'DBClusterSnapshotNotFoundFault',
     });
-    const logger = new RecordingLogger();
+    const logger = new CollectingLogger();
 
     // WHEN
     const summary: any = await createHandler({ rds: rds.client, logger, emitMetrics: () => undefined })(pruneEvent(5, 2));
@@ -326,7 +312,7 @@ describe('the prune step with an SDK-level fake of RDS', () => {
       snapshotIdentifier: 'nightly-orders-db-1',
       error: 'InvalidDBClusterSnapshotStateFault: Fault injected for nightly-orders-db-1.',
     }]);
-    expect(logger.lines.filter((line) => line.level === 'error')[0].attributes).toMatchObject({
+    expect(logger.lines.filter((line) => line.level === 'ERROR')[0].attributes).toMatchObject({
       cluster: CLUSTER, snapshot: 'nightly-orders-db-1', decision: 'delete-failed',
     });
   });
