@@ -9,6 +9,7 @@ import { EXAMPLE_CLUSTER, exampleApp } from './support/example-app';
 import { FaultProxy, FaultRule, Faults } from './support/fault-proxy';
 import { resetMoto } from './support/moto';
 import { SimulatedAccount } from './support/simulated-account';
+import { nagFindings } from './support/synth';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import { WorkflowStates } from '../src/private/workflow-definition';
 
@@ -491,6 +492,7 @@ describe('two schedules on one cluster', () => {
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '3' }),
       retention: Retention.policy({ daily: 2 }),
     });
+    expect(nagFindings(stack)).toEqual([]);
     return stack;
   }
 

@@ -5,6 +5,7 @@ import {
   StopDBClusterCommand,
   type DBClusterSnapshot,
 } from '@aws-sdk/client-rds';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import {
   createAuroraCluster,
   createManualClusterSnapshot,
@@ -17,6 +18,7 @@ import type { ScheduleRunInput } from '../src/decisions/run-input';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import type { PrepareEvent } from '../src/runtime/prepare';
 import type { PruneEvent } from '../src/runtime/prune';
+import { forgetCachedQuota } from '../src/runtime/snapshot-quota';
 import { createHandler } from '../src/runtime/snapshot.lambda';
 
 const SCHEDULE_ID = 'Stack/OrdersNightly';
@@ -138,6 +140,67 @@ describe('the snapshot function against moto', () => {
       await expect(failed).rejects.toMatchObject({ name: 'ClusterStopped' });
       const clusters = await listClusterSnapshots(rds, CLUSTER);
       expect(clusters.filter((snapshot) => snapshot.SnapshotType === 'manual')).toEqual([]);
+    });
+  });
+
+  describe('quota headroom', () => {
+    /**
+     * moto implements neither RDS's account quotas nor Service Quotas for RDS, so the quota comes from an SDK-level
+     * fake of Service Quotas; the count of the region's snapshots is moto's own.
+     */
+    function quotasOf(value: number): ServiceQuotasClient {
+      return { send: async () => ({ Quotas: [{ QuotaName: 'Manual DB cluster snapshots', Value: value }] }) } as any;
+    }
+
+    beforeEach(() => forgetCachedQuota());
+    afterAll(() => forgetCachedQuota());
+
+    test('at the quota, pruneBeforeCreateAtQuota deletes this schedule\'s expired snapshots before creating', async () => {
+      // GIVEN a region quota of 4 and four snapshots: three of ours (keep-last-2 expires the oldest) and a foreign one
+      for (const day of ['01', '02', '03']) {
+        await createManualClusterSnapshot(rds, CLUSTER, `nightly-orders-db-202612${day}-0300`,
+          ownTags(`2026-12-${day}T03:00:00.000Z`));
+      }
+      await createManualClusterSnapshot(rds, CLUSTER, 'team-b-manual', { team: 'b' });
+      const logger = new CollectingLogger();
+      const metrics: any[] = [];
+      const handler = createHandler({ rds, logger, quotas: quotasOf(4), emitMetrics: (line) => metrics.push(JSON.parse(line)) });
+
+      // WHEN
+      const run: any = await handler(prepareEvent(scheduleInput({ pruneBeforeCreateAtQuota: true })));
+
+      // THEN the oldest of ours is gone before the create, making room; the rest and the foreign one stay
+      expect(run.regionQuota).toEqual({
+        used: 4, quota: 4, quotaSource: 'service-quotas', prunedBeforeCreate: ['nightly-orders-db-20261201-0300'],
+      });
+      const left = (await listClusterSnapshots(rds, CLUSTER)).filter((s) => s.SnapshotType === 'manual')
+        .map((s) => s.DBClusterSnapshotIdentifier).sort();
+      expect(left).toEqual(['nightly-orders-db-20261202-0300', 'nightly-orders-db-20261203-0300', 'team-b-manual']);
+      const regionDocument = metrics.find((m) => !('ClusterIdentifier' in m) && 'ManualClusterSnapshotQuotaUsedPercent' in m);
+      expect(regionDocument).toMatchObject({ ManualClusterSnapshotQuotaUsedPercent: 100, ManualClusterSnapshotQuota: 4 });
+    });
+
+    test('near the quota without the option, it warns and deletes nothing before creating', async () => {
+      // GIVEN
+      await createManualClusterSnapshot(rds, CLUSTER, 'nightly-orders-db-20261201-0300', ownTags('2026-12-01T03:00:00Z'));
+      const logger = new CollectingLogger();
+      const handler = createHandler({ rds, logger, quotas: quotasOf(1), emitMetrics: () => undefined });
+
+      // WHEN
+      const run: any = await handler(prepareEvent(scheduleInput()));
+
+      // THEN
+      expect(run.regionQuota).toMatchObject({ used: 1, quota: 1, prunedBeforeCreate: [] });
+      expect(logger.lines.find((line) => line.level === 'WARN')?.message).toContain(
+        'The region holds 1 of 1 manual cluster snapshots, so RDS will refuse the snapshot of cluster orders-db');
+      expect(await listClusterSnapshots(rds, CLUSTER)).toHaveLength(2);
+    });
+
+    test('when Service Quotas cannot be asked, the documented default of 100 stands in', async () => {
+      const failing = { send: async () => { throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' }); } };
+      const handler = createHandler({ rds, logger: new CollectingLogger(), quotas: failing as any, emitMetrics: () => undefined });
+      const run: any = await handler(prepareEvent(scheduleInput()));
+      expect(run.regionQuota).toMatchObject({ quota: 100, quotaSource: 'default' });
     });
   });
 
