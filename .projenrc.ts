@@ -110,7 +110,7 @@ const bench = project.addTask('bench', {
 bench.spawn(bundle);
 bench.exec(`${tsNode} bench/bench.ts`);
 
-project.npmignore?.exclude('/demo/', '/bench/', '/cdk.out/');
+project.npmignore?.exclude('/demo/', '/bench/', '/cdk.out/', '/.ci/');
 
 // The demo and the benchmarks compile with the tests' settings; a tsconfig beside them lets eslint find it.
 for (const dir of ['demo', 'bench']) {

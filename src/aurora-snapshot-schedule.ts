@@ -9,7 +9,7 @@ import { RETENTION_RULES } from './decisions/retention-policy';
 import type { ScheduleRunInput } from './decisions/run-input';
 import { prefixFromConstructId, validateSnapshotPrefix } from './decisions/snapshot-name';
 import { Retention } from './retention';
-import { AuroraSnapshotEngine } from './snapshot-engine';
+import { AuroraSnapshotEngine, ownershipScope } from './snapshot-engine';
 import { MAX_ALARM_SPAN, ScheduleAlarms, scheduleInterval, SnapshotNotifications } from './snapshot-monitoring';
 
 /** What a run does when the cluster is stopped when the schedule fires. */
@@ -46,7 +46,7 @@ export interface AuroraSnapshotScheduleProps {
 
   /**
    * Start of every snapshot identifier, followed by the cluster identifier and the scheduled time in UTC, e.g.
-   * `nightly-orders-20261204-0300`. 1 to 47 letters, digits or hyphens, a letter first, no `--`, no trailing hyphen.
+   * `nightly-orders-20261204-0300`. 1 to 40 letters, digits or hyphens, a letter first, no `--`, no trailing hyphen.
    * The IAM policy lets the workflow create snapshots only under this prefix.
    *
    * @default - derived from the construct id, e.g. `nightly-orders` for `NightlyOrders`
@@ -144,8 +144,20 @@ export interface AuroraSnapshotScheduleProps {
   readonly dashboard?: boolean;
 }
 
+/** The longest `snapshotTimeout`: far above any real snapshot, far below Step Functions' one-year limit. */
+const MAX_SNAPSHOT_TIMEOUT_SECONDS = 30 * 86_400;
+
 /** The keys of the tags this library writes itself; a user's tags may not use them. */
 const RESERVED_TAG_PREFIX = 'cdk-aurora-snapshots:';
+
+/**
+ * What RDS accepts in a tag key or value.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html
+ */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Tags RDS allows on one resource, less the three this library may write. */
+const MAX_USER_TAGS = 50 - 3;
 
 /**
  * Takes snapshots of one Aurora DB cluster on a schedule and keeps only those its retention policy asks for.
@@ -184,24 +196,32 @@ export class AuroraSnapshotSchedule extends Construct {
     const stack = Stack.of(this);
 
     const prefix = props.snapshotPrefix ?? prefixFromConstructId(id);
-    if (!Token.isUnresolved(prefix)) {
-      const errors = validateSnapshotPrefix(prefix);
-      if (errors.length > 0) {
-        throw new Error(errors.join(' '));
-      }
+    if (Token.isUnresolved(prefix)) {
+      throw new Error('`snapshotPrefix` must be known at synth time, because it names the IAM resources and every '
+        + `snapshot and is checked against RDS rules here; got the token ${prefix}.`);
+    }
+    const errors = validateSnapshotPrefix(prefix);
+    if (errors.length > 0) {
+      throw new Error(errors.join(' '));
     }
     this.snapshotPrefix = prefix.toLowerCase();
 
     const timeout = props.snapshotTimeout ?? Duration.hours(4);
     if (!Token.isUnresolved(timeout.toSeconds())) {
       const seconds = timeout.toSeconds({ integral: false });
-      if (!(seconds >= MIN_POLL_SECONDS)) {
+      if (!(seconds >= MIN_POLL_SECONDS && seconds <= MAX_SNAPSHOT_TIMEOUT_SECONDS)) {
         throw new Error(`\`snapshotTimeout\` must be at least ${MIN_POLL_SECONDS} seconds, the shortest wait between `
-          + `two polls of the snapshot, got ${timeout.toHumanString()}.`);
+          + `two polls of the snapshot, and at most 30 days, got ${timeout.toHumanString()}.`);
       }
     }
 
     this.checkClusterEnvironment(props.cluster, stack);
+    const clusterIdentifier = props.cluster.clusterIdentifier;
+    if (!Token.isUnresolved(clusterIdentifier) && clusterIdentifier !== clusterIdentifier.toLowerCase()) {
+      throw new Error(`\`cluster\` has the identifier ${JSON.stringify(clusterIdentifier)}, but RDS stores cluster `
+        + `identifiers in lower case; import it as ${JSON.stringify(clusterIdentifier.toLowerCase())} so that IAM `
+        + 'policies and snapshot listings match.');
+    }
 
     const expression = props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '3' });
     this.timeZone = expression.timeZone?.timezoneName ?? 'UTC';
@@ -227,8 +247,15 @@ export class AuroraSnapshotSchedule extends Construct {
       && !(Number.isFinite(quotaWarningPercent) && quotaWarningPercent > 0 && quotaWarningPercent <= 100)) {
       throw new Error(`\`quotaWarningPercent\` must be a number above 0 and at most 100, got ${quotaWarningPercent}.`);
     }
-    const staleAfter = props.staleAfter ?? Duration.seconds(
-      Math.min(MAX_ALARM_SPAN.toSeconds(), interval.toSeconds() + Math.ceil(timeout.toSeconds({ integral: false })) + 3600));
+    const naturalStaleAfter = interval.toSeconds() + Math.ceil(timeout.toSeconds({ integral: false })) + 3600;
+    const staleAfter = props.staleAfter ?? Duration.seconds(Math.min(MAX_ALARM_SPAN.toSeconds(), naturalStaleAfter));
+    // A stale alarm only makes sense for a schedule that fires, and that fires more often than an alarm can look back.
+    const staleAlarm = (props.enabled ?? true) && !expression.expressionString.startsWith('at(')
+      && (props.staleAfter !== undefined || naturalStaleAfter <= MAX_ALARM_SPAN.toSeconds());
+    if ((props.alarms ?? true) && !staleAlarm) {
+      Annotations.of(this).addInfo('No stale-snapshot alarm: the schedule is disabled, fires once, or fires less often '
+        + 'than the 7 days a CloudWatch alarm can look back; the failed-execution alarms still watch it.');
+    }
     if (!Token.isUnresolved(staleAfter.toSeconds()) && (staleAfter.toSeconds() < 3600
       || staleAfter.toSeconds() > MAX_ALARM_SPAN.toSeconds())) {
       throw new Error('`staleAfter` must be between 1 hour and 7 days, the longest span a CloudWatch alarm '
@@ -236,7 +263,12 @@ export class AuroraSnapshotSchedule extends Construct {
     }
 
     this.engine = AuroraSnapshotEngine.of(this);
-    this.scheduleId = this.node.path;
+    this.scheduleId = `${ownershipScope(Stack.of(this))}${this.node.path.slice(Stack.of(this).node.path.length)}`;
+    if (!Token.isUnresolved(this.scheduleId) && (this.scheduleId.length > 256 || !TAG_VALUE.test(this.scheduleId))) {
+      throw new Error(`The schedule id ${JSON.stringify(this.scheduleId)} (stack name and construct path) becomes the `
+        + 'value of the ownership tag, so it may hold only letters, digits, spaces and _ . : / = + - @, at most 256 '
+        + 'characters; rename the construct or the stack.');
+    }
     const runInput: ScheduleRunInput = {
       clusterIdentifier: props.cluster.clusterIdentifier,
       scheduleId: this.scheduleId,
@@ -259,7 +291,7 @@ export class AuroraSnapshotSchedule extends Construct {
       this.alarms = new ScheduleAlarms(alarmScope, alarmId, {
         clusterIdentifier: props.cluster.clusterIdentifier,
         scheduleId: this.scheduleId,
-        staleAfter,
+        staleAfter: staleAlarm ? staleAfter : undefined,
         backupStorageBilledThreshold: props.backupStorageBilledThreshold,
         topic,
       });
@@ -300,7 +332,20 @@ export class AuroraSnapshotSchedule extends Construct {
         throw new Error(`\`tags\` key ${JSON.stringify(key)} starts with "${RESERVED_TAG_PREFIX}", which this `
           + 'library reserves for ownership, scheduled-time and pin tags.');
       }
+      if (!Token.isUnresolved(key) && (key.length < 1 || key.length > 128 || !TAG_VALUE.test(key)
+        || key.toLowerCase().startsWith('rds:'))) {
+        throw new Error(`\`tags\` key ${JSON.stringify(key)} is not a tag key RDS accepts: 1 to 128 letters, digits, `
+          + 'spaces and _ . : / = + - @, not starting with "rds:".');
+      }
+      if (!Token.isUnresolved(value) && (value.length > 256 || !TAG_VALUE.test(value))) {
+        throw new Error(`\`tags\` value ${JSON.stringify(value)} of key ${JSON.stringify(key)} is not a tag value RDS `
+          + 'accepts: at most 256 letters, digits, spaces and _ . : / = + - @.');
+      }
       kept.push({ Key: key, Value: value });
+    }
+    if (kept.length > MAX_USER_TAGS) {
+      throw new Error(`\`tags\` has ${kept.length} tags; RDS allows 50 on a snapshot and this library writes up to 3, `
+        + `so give at most ${MAX_USER_TAGS}.`);
     }
     return kept;
   }

@@ -56,6 +56,9 @@ export class AuroraSnapshotEngine extends Construct {
     return existing instanceof AuroraSnapshotEngine ? existing : new AuroraSnapshotEngine(stack, ENGINE_ID);
   }
 
+  /** The start of every schedule id in this stack, as IAM conditions on the ownership tag match it. */
+  public readonly ownershipScope: string;
+
   /** The workflow every schedule of the stack starts. */
   public readonly stateMachine: sfn.StateMachine;
 
@@ -90,6 +93,7 @@ export class AuroraSnapshotEngine extends Construct {
   private constructor(scope: Stack, id: string) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.ownershipScope = ownershipScope(stack);
 
     const functionLogs = new logs.LogGroup(this, 'FunctionLogs', { retention: logs.RetentionDays.ONE_YEAR });
     this.functionRole = new iam.Role(this, 'FunctionRole', {
@@ -129,7 +133,7 @@ export class AuroraSnapshotEngine extends Construct {
     const deleteOwnSnapshots = new iam.PolicyStatement({
       actions: ['rds:DeleteDBClusterSnapshot'],
       resources: [this.snapshotArn('*')],
-      conditions: { StringLike: { [`rds:cluster-snapshot-tag/${SnapshotTagKeys.SCHEDULE}`]: `${stack.node.path}/*` } },
+      conditions: { StringLike: { [`rds:cluster-snapshot-tag/${SnapshotTagKeys.SCHEDULE}`]: `${ownershipScope(stack)}/*` } },
     });
     this.functionRole.addToPrincipalPolicy(deleteOwnSnapshots);
     this.stateMachine.addToRolePolicy(deleteOwnSnapshots);
@@ -139,7 +143,7 @@ export class AuroraSnapshotEngine extends Construct {
       actions: ['rds:AddTagsToResource'],
       resources: [this.snapshotArn('*')],
       conditions: {
-        'StringLike': { [`rds:cluster-snapshot-tag/${SnapshotTagKeys.SCHEDULE}`]: `${stack.node.path}/*` },
+        'StringLike': { [`rds:cluster-snapshot-tag/${SnapshotTagKeys.SCHEDULE}`]: `${ownershipScope(stack)}/*` },
         'ForAllValues:StringEquals': { 'aws:TagKeys': [SnapshotTagKeys.PIN] },
       },
     }));
@@ -194,6 +198,14 @@ export class AuroraSnapshotEngine extends Construct {
    * @internal
    */
   public _registerSchedule(input: ScheduleRunInput, clusterArn: string): void {
+    const nameSpace = `${input.snapshotPrefix}-${input.clusterIdentifier}`;
+    const overlapping = this.registeredSchedules.find((other) =>
+      !Token.isUnresolved(nameSpace) && `${other.snapshotPrefix}-${other.clusterIdentifier}` === nameSpace);
+    if (overlapping) {
+      throw new Error(`\`snapshotPrefix\` ${JSON.stringify(input.snapshotPrefix)} on cluster ${input.clusterIdentifier} gives `
+        + `snapshot names (${nameSpace}-<time>) that schedule ${overlapping.scheduleId} also gives (prefix `
+        + `${JSON.stringify(overlapping.snapshotPrefix)} on cluster ${overlapping.clusterIdentifier}); choose another prefix.`);
+    }
     this.registeredSchedules.push(input);
     this.grants.push({ clusterArn, snapshots: this.snapshotArn(`${input.snapshotPrefix}-*`) });
     Validations.of(this.createPolicy).acknowledge({
@@ -215,7 +227,7 @@ export class AuroraSnapshotEngine extends Construct {
     const stack = Stack.of(this);
     if (this.grantsByTag) {
       const ownershipOnCreate = {
-        StringLike: { [`aws:RequestTag/${SnapshotTagKeys.SCHEDULE}`]: `${stack.node.path}/*` },
+        StringLike: { [`aws:RequestTag/${SnapshotTagKeys.SCHEDULE}`]: `${ownershipScope(stack)}/*` },
       };
       return stack.resolve(new iam.PolicyDocument({
         statements: [
@@ -531,4 +543,18 @@ function estimatedPolicyCharacters(grants: ReadonlyArray<{ clusterArn: string; s
   clusters.forEach((arn) => { total += arnCharacters(arn) + 3; });
   snapshots.forEach((arn) => { total += 2 * (arnCharacters(arn) + 3); });
   return total;
+}
+
+/**
+ * The start of every schedule id of a stack: the deployed name of its top-level stack, then the path below it.
+ * Stack names are unique in an account and region, so two apps never share schedule ids.
+ */
+export function ownershipScope(stack: Stack): string {
+  let root = stack;
+  while (root.nestedStackParent) {
+    root = root.nestedStackParent;
+  }
+  const rootName = Token.isUnresolved(root.stackName) ? root.node.path : root.stackName;
+  const below = stack === root ? '' : stack.node.path.slice(root.node.path.length);
+  return `${rootName}${below}`;
 }

@@ -69,8 +69,8 @@ export function auroraStorageMetric(metricName: string, clusterIdentifier: strin
 export interface ScheduleAlarmsProps {
   readonly clusterIdentifier: string;
   readonly scheduleId: string;
-  /** How long without a new available snapshot counts as stale. */
-  readonly staleAfter: Duration;
+  /** How long without a new available snapshot counts as stale; no stale alarm when absent. */
+  readonly staleAfter?: Duration;
   /** Backup storage billed above which the billing alarm fires; no billing alarm when absent. */
   readonly backupStorageBilledThreshold?: Size;
   /** Where the alarms send notifications. */
@@ -87,7 +87,7 @@ export const MAX_ALARM_SPAN = Duration.days(7);
  */
 export class ScheduleAlarms extends Construct {
   /** No snapshot became available for longer than the schedule's interval plus a margin; missing data breaches. */
-  public readonly staleAlarm: cloudwatch.Alarm;
+  public readonly staleAlarm?: cloudwatch.Alarm;
   /** At least one expired snapshot could not be deleted. */
   public readonly deleteFailuresAlarm: cloudwatch.Alarm;
   /** The cluster's backup storage billed passed the threshold. */
@@ -96,18 +96,22 @@ export class ScheduleAlarms extends Construct {
   constructor(scope: Construct, id: string, props: ScheduleAlarmsProps) {
     super(scope, id);
     const cluster = props.clusterIdentifier;
-    const hours = Math.max(1, Math.ceil(props.staleAfter.toHours({ integral: false })));
 
-    this.staleAlarm = new cloudwatch.Alarm(this, 'Stale', {
-      alarmDescription: `No snapshot of Aurora cluster ${cluster} became available for ${hours} hours `
-        + `(schedule ${props.scheduleId}). Check the failed executions of the snapshot workflow.`,
-      metric: runMetric(RunMetricNames.SNAPSHOTS_CREATED, cluster, cloudwatch.Stats.SUM, Duration.hours(1)),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: hours,
-      datapointsToAlarm: hours,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    if (props.staleAfter) {
+      const hours = Math.max(1, Math.ceil(props.staleAfter.toHours({ integral: false })));
+      this.staleAlarm = new cloudwatch.Alarm(this, 'Stale', {
+        alarmDescription: `No snapshot of Aurora cluster ${cluster} became available for ${hours} hours `
+          + `(schedule ${props.scheduleId}). Check the failed executions of the snapshot workflow.`,
+        // Dimensioned by schedule as well, so another schedule of the same cluster cannot keep this alarm quiet.
+        metric: runMetric(RunMetricNames.SNAPSHOTS_CREATED, cluster, cloudwatch.Stats.SUM, Duration.hours(1),
+          { [RunMetricNames.SCHEDULE_DIMENSION]: props.scheduleId }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: hours,
+        datapointsToAlarm: hours,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
     this.deleteFailuresAlarm = new cloudwatch.Alarm(this, 'DeleteFailures', {
       alarmDescription: `Expired snapshots of Aurora cluster ${cluster} could not be deleted (schedule `
         + `${props.scheduleId}); they are still billed. The function's log names each one and the error.`,
@@ -140,7 +144,8 @@ export class ScheduleAlarms extends Construct {
   /** Every alarm of the schedule. */
   public get alarms(): cloudwatch.Alarm[] {
     const billing = this.backupStorageAlarm ? [this.backupStorageAlarm] : [];
-    return [this.staleAlarm, this.deleteFailuresAlarm, ...billing];
+    const stale = this.staleAlarm ? [this.staleAlarm] : [];
+    return [...stale, this.deleteFailuresAlarm, ...billing];
   }
 }
 

@@ -237,8 +237,8 @@ describe('AuroraSnapshotSchedule', () => {
       ['night_ly', '`snapshotPrefix` may only hold letters, digits and hyphens, got "night_ly".'],
       ['night--ly', '`snapshotPrefix` must not contain two consecutive hyphens, got "night--ly".'],
       ['nightly-', '`snapshotPrefix` must not end with a hyphen, got "nightly-".'],
-      ['', '`snapshotPrefix` must be 1 to 47 characters long'],
-      ['a'.repeat(48), '`snapshotPrefix` must be 1 to 47 characters long'],
+      ['', '`snapshotPrefix` must be 1 to 40 characters long'],
+      ['a'.repeat(41), '`snapshotPrefix` must be 1 to 40 characters long'],
     ])('snapshotPrefix %j', (prefix, message) => {
       const stack = newStack();
       expect(() => new AuroraSnapshotSchedule(stack, 'Orders', { cluster: importedCluster(stack), snapshotPrefix: prefix }))
@@ -250,7 +250,8 @@ describe('AuroraSnapshotSchedule', () => {
       expect(() => new AuroraSnapshotSchedule(stack, 'Orders', {
         cluster: importedCluster(stack),
         snapshotTimeout: Duration.seconds(30),
-      })).toThrow('`snapshotTimeout` must be at least 60 seconds, the shortest wait between two polls of the snapshot, got 30 seconds.');
+      })).toThrow('`snapshotTimeout` must be at least 60 seconds, the shortest wait between two polls of the snapshot, '
+        + 'and at most 30 days, got 30 seconds.');
     });
 
     test('a cluster in another region', () => {

@@ -45,7 +45,11 @@ describe('alarms', () => {
       AlarmDescription: Match.stringLikeRegexp('No snapshot of Aurora cluster orders-db became available for 29 hours'),
       Namespace: RunMetricNames.NAMESPACE,
       MetricName: RunMetricNames.SNAPSHOTS_CREATED,
-      Dimensions: ownDimensions,
+      Dimensions: [
+        { Name: RunMetricNames.CLUSTER_DIMENSION, Value: 'orders-db' },
+        { Name: RunMetricNames.SCHEDULE_DIMENSION, Value: 'MonitoredStack/Orders' },
+        { Name: 'service', Value: RunMetricNames.SERVICE },
+      ],
       Statistic: 'Sum',
       Period: 3600,
       EvaluationPeriods: 29,
@@ -110,6 +114,18 @@ describe('alarms', () => {
       snapshotTimeout: Duration.hours(2),
     });
     expect(alarmsByDescription(Template.fromStack(stack), /became available for 4 hours/)).toHaveLength(1);
+  });
+
+  test('no stale alarm for a monthly, one-off or disabled schedule, which an alarm cannot watch for staleness', () => {
+    const stack = newStack();
+    new AuroraSnapshotSchedule(stack, 'Monthly', {
+      cluster: cluster(stack),
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '3', day: '1' }),
+    });
+    new AuroraSnapshotSchedule(stack, 'Paused', { cluster: cluster(stack, 'paused-db'), enabled: false });
+    const template = Template.fromStack(stack);
+    expect(alarmsByDescription(template, /became available for/)).toHaveLength(0);
+    expect(alarmsByDescription(template, /could not be deleted/)).toHaveLength(2);
   });
 
   test('alarms notify a given topic on alarm and on OK', () => {
@@ -258,6 +274,8 @@ describe('what the alarms watch, produced by the synthesized workflow', () => {
     const run = await account.run(account.scheduledInput(SCHEDULE, '2026-11-01T03:00:00Z'));
     expect(run.status).toEqual('SUCCEEDED');
     expect(account.metricValues(RunMetricNames.SNAPSHOTS_CREATED, EXAMPLE_CLUSTER)).toEqual([1]);
+    expect(account.metricValues(RunMetricNames.SNAPSHOTS_CREATED, EXAMPLE_CLUSTER,
+      { [RunMetricNames.SCHEDULE_DIMENSION]: SCHEDULE })).toEqual([1]);
     expect(account.metricValues(RunMetricNames.SNAPSHOTS_KEPT, EXAMPLE_CLUSTER)).toEqual([1]);
     expect(account.metricValues(RunMetricNames.DELETE_FAILURES, EXAMPLE_CLUSTER)).toEqual([0]);
     expect(account.metricValues(RunMetricNames.SECONDS_TO_AVAILABLE, EXAMPLE_CLUSTER)).toEqual([120]);

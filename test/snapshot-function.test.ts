@@ -15,6 +15,7 @@ import {
 import { resetMoto, startMoto, type MotoServer } from './support/moto';
 import { CollectingLogger } from './support/simulated-account';
 import type { ScheduleRunInput } from '../src/decisions/run-input';
+import { snapshotIdentifier } from '../src/decisions/snapshot-name';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import type { PrepareEvent } from '../src/runtime/prepare';
 import type { PruneEvent } from '../src/runtime/prune';
@@ -315,13 +316,18 @@ describe('the prune step with an SDK-level fake of RDS', () => {
   function ours(day: number): DBClusterSnapshot {
     const time = new Date(Date.UTC(2026, 0, 1) + day * 86_400_000).toISOString();
     return {
-      DBClusterSnapshotIdentifier: `nightly-orders-db-${day}`,
+      DBClusterSnapshotIdentifier: name(day),
       DBClusterIdentifier: CLUSTER,
       SnapshotType: 'manual',
       Status: 'available',
       SnapshotCreateTime: new Date(time),
       TagList: Object.entries(ownTags(time)).map(([Key, Value]) => ({ Key, Value })),
     };
+  }
+
+  /** The identifier the schedule gives the snapshot of day `day`. */
+  function name(day: number): string {
+    return snapshotIdentifier('nightly', CLUSTER, new Date(Date.UTC(2026, 0, 1) + day * 86_400_000));
   }
 
   function pruneEvent(newest: number, keepLast: number): PruneEvent {
@@ -331,7 +337,7 @@ describe('the prune step with an SDK-level fake of RDS', () => {
         clusterIdentifier: CLUSTER,
         scheduleId: SCHEDULE_ID,
         snapshotPrefix: 'nightly',
-        snapshotIdentifier: `nightly-orders-db-${newest}`,
+        snapshotIdentifier: name(newest),
         scheduledTime: new Date(Date.UTC(2026, 0, 1) + newest * 86_400_000).toISOString(),
         retention: { keepLast },
         timeZone: 'UTC',
@@ -360,8 +366,8 @@ describe('the prune step with an SDK-level fake of RDS', () => {
   test('a failing delete is reported, the other deletes go on, and a snapshot already gone counts as deleted', async () => {
     // GIVEN
     const rds = fakeRds(Array.from({ length: 6 }, (_, day) => ours(day)), {
-      'nightly-orders-db-1': 'InvalidDBClusterSnapshotStateFault',
-      'nightly-orders-db-2': 'DBClusterSnapshotNotFoundFault',
+      [name(1)]: 'InvalidDBClusterSnapshotStateFault',
+      [name(2)]: 'DBClusterSnapshotNotFoundFault',
     });
     const logger = new CollectingLogger();
 
@@ -370,13 +376,13 @@ describe('the prune step with an SDK-level fake of RDS', () => {
 
     // THEN
     expect(summary.outcome).toEqual('partial');
-    expect(summary.deleted.sort()).toEqual(['nightly-orders-db-0', 'nightly-orders-db-2', 'nightly-orders-db-3']);
+    expect(summary.deleted.sort()).toEqual([name(0), name(2), name(3)]);
     expect(summary.deleteFailed).toEqual([{
-      snapshotIdentifier: 'nightly-orders-db-1',
-      error: 'InvalidDBClusterSnapshotStateFault: Fault injected for nightly-orders-db-1.',
+      snapshotIdentifier: name(1),
+      error: `InvalidDBClusterSnapshotStateFault: Fault injected for ${name(1)}.`,
     }]);
     expect(logger.lines.filter((line) => line.level === 'ERROR')[0].attributes).toMatchObject({
-      cluster: CLUSTER, snapshot: 'nightly-orders-db-1', decision: 'delete-failed',
+      cluster: CLUSTER, snapshot: name(1), decision: 'delete-failed',
     });
   });
 });

@@ -8,6 +8,7 @@ import {
   RetentionRule,
   validateRetentionPolicy,
 } from './retention-policy';
+import { snapshotIdentifier } from './snapshot-name';
 import { SnapshotRecord, SnapshotTagKeys } from './snapshot-tags';
 
 /** Everything the retention decision looks at; it reads no clock and calls nothing. */
@@ -30,6 +31,11 @@ export interface RetentionInput {
    * snapshot, whatever its date, is the point the within-rules measure back from.
    */
   readonly now?: string;
+  /**
+   * The schedule's snapshot prefix. When given, a snapshot is this schedule's only if its identifier is exactly the
+   * one the schedule gives for its scheduled-time tag, so a copy that kept our tags (CopyTags) is never pruned.
+   */
+  readonly snapshotPrefix?: string;
 }
 
 /** What becomes of one snapshot. */
@@ -278,7 +284,8 @@ function classify(record: SnapshotRecord, input: RetentionInput): Entry {
 }
 
 function ignoreReason(record: SnapshotRecord, input: RetentionInput): string | undefined {
-  if (record.clusterIdentifier !== input.clusterIdentifier) {
+  // RDS stores cluster identifiers in lower case but accepts any case in requests.
+  if (record.clusterIdentifier.toLowerCase() !== input.clusterIdentifier.toLowerCase()) {
     return 'ignored: another cluster\'s snapshot';
   }
   if (record.snapshotType !== 'manual') {
@@ -294,10 +301,26 @@ function ignoreReason(record: SnapshotRecord, input: RetentionInput): string | u
   if (tagValue(record, SnapshotTagKeys.SCHEDULE) !== input.scheduleId) {
     return 'ignored: not made by this schedule';
   }
+  if (input.snapshotPrefix !== undefined && !namedBySchedule(record, input.snapshotPrefix, input.clusterIdentifier)) {
+    return 'ignored: carries this schedule\'s tag but not the name it gives (a copy?)';
+  }
   if (record.status !== 'available') {
     return `ignored: status ${record.status ? record.status : 'unknown'}`;
   }
   return undefined;
+}
+
+/** Whether the snapshot's identifier is the one the schedule gives for the scheduled time in its tag. */
+function namedBySchedule(record: SnapshotRecord, prefix: string, clusterIdentifier: string): boolean {
+  const scheduled = parseIsoInstant(tagValue(record, SnapshotTagKeys.SCHEDULED_TIME));
+  if (scheduled === undefined) {
+    return false;
+  }
+  try {
+    return snapshotIdentifier(prefix, clusterIdentifier, new Date(scheduled)) === record.identifier.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /**

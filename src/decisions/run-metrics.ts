@@ -9,6 +9,8 @@ export const RunMetricNames = {
   SERVICE: 'cdk-aurora-snapshots',
   /** Dimension naming the cluster. */
   CLUSTER_DIMENSION: 'ClusterIdentifier',
+  /** Dimension naming the schedule, on a second copy of `SNAPSHOTS_CREATED` that the stale alarm watches. */
+  SCHEDULE_DIMENSION: 'ScheduleId',
   /** Dimension naming the retention rule, on `SNAPSHOTS_KEPT_BY_RULE` only. */
   RULE_DIMENSION: 'Rule',
 

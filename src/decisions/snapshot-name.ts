@@ -11,11 +11,11 @@ export const MAX_SNAPSHOT_IDENTIFIER_LENGTH = 63;
 /** `-YYYYMMDD-HHMM`: the scheduled time in UTC to the minute, never shortened. */
 const TIME_PART_LENGTH = 14;
 
-/** A prefix must leave room for `-`, at least one character of the cluster and the time. */
-export const MAX_SNAPSHOT_PREFIX_LENGTH = MAX_SNAPSHOT_IDENTIFIER_LENGTH - TIME_PART_LENGTH - 2;
-
 /** Length of the hash that replaces the end of a shortened cluster part, so two long clusters never collide. */
 const CLUSTER_HASH_LENGTH = 6;
+
+/** A prefix must leave room for `-`, a shortened cluster part (a character, `-` and the hash) and the time. */
+export const MAX_SNAPSHOT_PREFIX_LENGTH = MAX_SNAPSHOT_IDENTIFIER_LENGTH - TIME_PART_LENGTH - 1 - (CLUSTER_HASH_LENGTH + 2);
 
 /**
  * Returns the reasons `prefix` cannot start a snapshot identifier, as full sentences naming `prop`; empty when valid.
@@ -89,7 +89,7 @@ function clusterPart(cluster: string, room: number): string {
   if (clean.length <= room) {
     return clean;
   }
-  const hash = shortHash(cluster).slice(0, Math.min(CLUSTER_HASH_LENGTH, room));
+  const hash = shortHash(cluster).slice(-Math.min(CLUSTER_HASH_LENGTH, room));
   const head = clean.slice(0, Math.max(0, room - hash.length - 1)).replace(/-+$/, '');
   return head.length > 0 ? `${head}-${hash}` : hash;
 }
@@ -101,5 +101,5 @@ function shortHash(text: string): string {
   for (let i = 0; i < text.length; i++) {
     hash = (hash * 131 + text.charCodeAt(i)) % prime;
   }
-  return hash.toString(36).padStart(7, '0');
+  return hash.toString(36).padStart(CLUSTER_HASH_LENGTH, '0').slice(-CLUSTER_HASH_LENGTH);
 }

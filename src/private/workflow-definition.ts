@@ -227,7 +227,15 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Type: 'Choice',
         Choices: [
           { Variable: '$.snapshot.status', StringEquals: 'available', Next: s.PRUNE },
-          { Variable: '$.snapshot.status', StringEquals: 'failed', Next: s.DELETE_FAILED },
+          {
+            // Only a failed snapshot of this cluster is deleted; IAM also limits deletes to this stack's schedules.
+            And: [
+              { Variable: '$.snapshot.status', StringEquals: 'failed' },
+              { Variable: '$.snapshot.described.DbClusterIdentifier', StringEqualsPath: '$.clusterIdentifier' },
+            ],
+            Next: s.DELETE_FAILED,
+          },
+          { Variable: '$.snapshot.status', StringEquals: 'failed', Next: s.FAIL_SNAPSHOT_FAILED_KEPT },
           {
             Variable: '$.poll.elapsedSeconds',
             NumericGreaterThanEqualsPath: '$.poll.timeoutSeconds',
@@ -267,8 +275,9 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
       [s.FAIL_SNAPSHOT_FAILED_KEPT]: {
         Type: 'Fail',
         Error: WorkflowErrors.SNAPSHOT_FAILED,
-        Cause: 'RDS reported the new snapshot as failed, and deleting it failed too, so it is still there and counts '
-          + 'against the quota: delete it yourself. Retention did not run, so no older snapshot was deleted.',
+        Cause: 'RDS reported the snapshot as failed and it was not deleted (the delete failed, or the snapshot is not '
+          + 'this cluster\'s); if it is yours, delete it yourself, as it counts against the quota. Retention did not '
+          + 'run, so no older snapshot was deleted.',
       },
       [s.FAIL_TIMED_OUT]: {
         Type: 'Fail',
@@ -280,13 +289,15 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Type: 'Fail',
         Error: WorkflowErrors.SNAPSHOT_QUOTA_REACHED,
         Cause: 'RDS refused the snapshot: the region holds as many manual DB cluster snapshots as its quota allows '
-          + '(100 unless raised). Delete manual snapshots or ask for a higher quota; nothing was deleted.',
+          + '(100 unless raised). Delete manual snapshots or ask for a higher quota. Retention did not run (only '
+          + 'pruneBeforeCreateAtQuota may have deleted expired snapshots before the create).',
       },
       [s.FAIL_CLUSTER_BUSY]: {
         Type: 'Fail',
         Error: WorkflowErrors.CLUSTER_BUSY,
         Cause: 'The cluster stayed in a state that does not allow snapshots (modifying, backing-up, upgrading...) '
-          + 'through every retry, so no snapshot was taken and nothing was deleted.',
+          + 'through every retry, so no snapshot was taken. Retention did not run (only pruneBeforeCreateAtQuota may '
+          + 'have deleted expired snapshots before the create).',
       },
     },
   };

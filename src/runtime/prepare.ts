@@ -54,6 +54,39 @@ export class ClusterStoppedFailure extends Error {
   }
 }
 
+/** Thrown when the run input has a field of the wrong type or a value that would put snapshots at risk. */
+export class InvalidRunInput extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRunInput';
+  }
+}
+
+/** How far a scheduled time may lie after the execution start (clock skew, flexible windows) before it is refused. */
+const FUTURE_SLACK_MS = 5 * 60 * 1000;
+
+/** The optional fields of a run input and the type each must have when present. */
+const FIELD_TYPES: Record<string, string> = {
+  scheduleId: 'string',
+  snapshotPrefix: 'string',
+  timeZone: 'string',
+  dryRun: 'boolean',
+  scheduledTime: 'string',
+  pin: 'string',
+  snapshotTimeoutSeconds: 'number',
+  whenClusterStopped: 'string',
+  pruneBeforeCreateAtQuota: 'boolean',
+};
+
+/** Refuses fields of the wrong type: `"dryRun": "true"` must not delete for real because it is not `true`. */
+function checkFieldTypes(input: Record<string, unknown>): void {
+  for (const [field, type] of Object.entries(FIELD_TYPES)) {
+    if (input[field] !== undefined && input[field] !== null && typeof input[field] !== type) {
+      throw new InvalidRunInput(`The run input field \`${field}\` must be a ${type}, got ${JSON.stringify(input[field])}.`);
+    }
+  }
+}
+
 /** Thrown when the input does not say which schedule a run belongs to and the stack cannot tell either. */
 export class ScheduleNotFound extends Error {
   constructor(message: string) {
@@ -71,11 +104,14 @@ export function resolveRunInput(input: PrepareEvent['input']): ScheduleRunInput 
     throw new ScheduleNotFound('The run input must name the cluster in `clusterIdentifier`, got '
       + `${JSON.stringify(input?.clusterIdentifier)}.`);
   }
+  checkFieldTypes(input as unknown as Record<string, unknown>);
+  // RDS stores cluster identifiers in lower case and accepts any case in requests.
+  input = { ...input, clusterIdentifier: input.clusterIdentifier.toLowerCase() };
   if (input.scheduleId && input.snapshotPrefix && input.retention) {
     return input;
   }
   const registered = (input.registeredSchedules ?? []).filter((schedule) =>
-    schedule.clusterIdentifier === input.clusterIdentifier
+    schedule.clusterIdentifier.toLowerCase() === input.clusterIdentifier
     && (input.scheduleId === undefined || schedule.scheduleId === input.scheduleId));
   if (registered.length === 0) {
     throw new ScheduleNotFound(`No schedule in this stack snapshots cluster ${input.clusterIdentifier}`
@@ -120,6 +156,10 @@ export function scheduledMinute(scheduledTime: string | undefined, executionStar
   const time = new Date(source);
   if (typeof source !== 'string' || Number.isNaN(time.getTime())) {
     throw new ScheduleNotFound(`The scheduled time must be an ISO-8601 time, got ${JSON.stringify(source)}.`);
+  }
+  if (time.getTime() > new Date(executionStartTime).getTime() + FUTURE_SLACK_MS) {
+    throw new InvalidRunInput(`The scheduled time ${source} is after the execution started (${executionStartTime}); `
+      + 'it would make every snapshot look old, so the run is refused.');
   }
   time.setUTCSeconds(0, 0);
   return time.toISOString();
@@ -206,7 +246,7 @@ Promise<RegionQuota> {
   if (used >= quota && input.pruneBeforeCreateAtQuota) {
     logger.warn(`The region holds ${used} of ${quota} manual cluster snapshots; pruning expired snapshots of `
       + `cluster ${run.clusterIdentifier} before creating ${run.snapshotIdentifier}.`, context);
-    const pruned = await pruneSnapshots({ action: 'prune', run }, rds, logger);
+    const pruned = await pruneSnapshots({ action: 'prune', run, beforeCreate: true }, rds, logger);
     prunedBeforeCreate = pruned.dryRun ? [] : pruned.deleted;
     reporter.metrics(run.clusterIdentifier, [
       { name: RunMetricNames.SNAPSHOTS_DELETED, unit: 'Count', value: prunedBeforeCreate.length },

@@ -9,14 +9,19 @@ import { SnapshotTagKeys } from '../decisions/snapshot-tags';
 export interface PruneEvent {
   readonly action: 'prune';
   readonly run: PreparedRun;
+  /** True when pruning to make room at the quota, before this run's snapshot exists. */
+  readonly beforeCreate?: boolean;
 }
 
 /** Thrown when the identifier this run wanted belongs to a snapshot that this schedule did not make. */
 export class SnapshotIdentifierTaken extends Error {
-  constructor(snapshotIdentifier: string, owner: string | undefined) {
-    super(`Snapshot ${snapshotIdentifier} already exists but was not made by this schedule `
-      + `(its ${SnapshotTagKeys.SCHEDULE} tag is ${owner === undefined ? 'missing' : JSON.stringify(owner)}); `
-      + 'nothing was pruned.');
+  constructor(snapshotIdentifier: string, owner: string | undefined, clusterIdentifier: string, found: boolean) {
+    super(found
+      ? `Snapshot ${snapshotIdentifier} already exists but was not made by this schedule `
+        + `(its ${SnapshotTagKeys.SCHEDULE} tag is ${owner === undefined ? 'missing' : JSON.stringify(owner)}); `
+        + 'nothing was pruned.'
+      : `Snapshot ${snapshotIdentifier} is not among the manual snapshots of cluster ${clusterIdentifier} (the name `
+        + 'may belong to another cluster\'s snapshot), so this run made no snapshot of it; nothing was pruned.');
     this.name = 'SnapshotIdentifierTaken';
   }
 }
@@ -34,8 +39,9 @@ export async function pruneSnapshots(event: PruneEvent, rds: RDSClient, logger: 
   const index = snapshots.findIndex((snapshot) => snapshot.identifier === run.snapshotIdentifier);
   const created = index >= 0 ? snapshots[index] : undefined;
   const owner = created?.tags[SnapshotTagKeys.SCHEDULE];
-  if (created !== undefined && owner !== run.scheduleId) {
-    throw new SnapshotIdentifierTaken(run.snapshotIdentifier, owner);
+  if ((created === undefined && !event.beforeCreate) || (created !== undefined && owner !== run.scheduleId)) {
+    // Not among this cluster's manual snapshots (the name belongs to another cluster), or not this schedule's.
+    throw new SnapshotIdentifierTaken(run.snapshotIdentifier, owner, run.clusterIdentifier, created !== undefined);
   }
 
   // A pinned manual run whose create met this schedule's snapshot of the same minute (AlreadyExists) pins that one.
@@ -57,6 +63,7 @@ export async function pruneSnapshots(event: PruneEvent, rds: RDSClient, logger: 
     // A snapshot dated after the run's own time is kept and left out of the rules, so one wrong date cannot make
     // `within` rules expire everything else.
     now: run.scheduledTime,
+    snapshotPrefix: run.snapshotPrefix,
   });
   for (const verdict of decision.verdicts) {
     logger.info(`Snapshot ${verdict.identifier} of cluster ${run.clusterIdentifier}: ${verdict.reasons.join('; ')}.`, {

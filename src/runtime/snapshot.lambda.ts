@@ -112,6 +112,8 @@ async function report(reporter: RunReporter, summary: RunSummary, secondsToAvail
     { name: RunMetricNames.SNAPSHOTS_HELD, unit: 'Count', value: summary.kept + summary.deleteFailed.length },
     { name: RunMetricNames.SECONDS_TO_AVAILABLE, unit: 'Seconds', value: secondsToAvailable },
   ]);
+  reporter.metrics(cluster, [{ name: RunMetricNames.SNAPSHOTS_CREATED, unit: 'Count', value: 1 }],
+    { [RunMetricNames.SCHEDULE_DIMENSION]: summary.scheduleId });
   for (const [rule, count] of Object.entries(summary.keptByRule)) {
     reporter.metrics(cluster, [{ name: RunMetricNames.SNAPSHOTS_KEPT_BY_RULE, unit: 'Count', value: count }],
       { [RunMetricNames.RULE_DIMENSION]: rule });

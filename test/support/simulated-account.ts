@@ -138,11 +138,15 @@ export class SimulatedAccount {
    * The values of one metric for one cluster, in the order the function published them, read back from the EMF
    * documents the way CloudWatch reads them.
    */
-  public metricValues(metricName: string, clusterIdentifier: string): number[] {
+  public metricValues(metricName: string, clusterIdentifier: string, extraDimensions: Record<string, string> = {}):
+  number[] {
+    const dimensions = ['service', 'ClusterIdentifier', ...Object.keys(extraDimensions)].sort().join(',');
     return this.metricDocuments
       .filter((document) => document.ClusterIdentifier === clusterIdentifier && metricName in document)
+      .filter((document) => Object.entries(extraDimensions).every(([name, value]) => document[name] === value))
       .filter((document) => document._aws.CloudWatchMetrics.some((directive: any) =>
-        directive.Metrics.some((metric: any) => metric.Name === metricName)))
+        directive.Metrics.some((metric: any) => metric.Name === metricName)
+        && directive.Dimensions.some((set: string[]) => [...set].sort().join(',') === dimensions)))
       .map((document) => document[metricName]);
   }
 
