@@ -66,7 +66,7 @@ describe('cdk-aurora-snapshots preview, run as users run it, against moto', () =
       /2026-11-10 04:00 +keep +kept: /);
     expect(lines.find((line) => line.startsWith('nightly-orders-db-20261102-0300'))).toMatch(/keep +.*kept: pinned/);
     expect(lines.find((line) => line.startsWith('nightly-orders-db-20261101-0300'))).toMatch(/delete +expired: /);
-    expect(lines[lines.length - 2]).toEqual('4 kept, 6 would be deleted, 1 other snapshots of the cluster ignored '
+    expect(lines[lines.length - 2]).toEqual('4 kept, 6 would be deleted, 1 other snapshot of the cluster ignored '
       + '(not this schedule\'s, or not available).');
     expect(await listClusterSnapshots(rds)).toHaveLength(before.length);
   });
@@ -85,6 +85,14 @@ describe('cdk-aurora-snapshots preview, run as users run it, against moto', () =
       + 'Stack/Nightly); choose one with --schedule.');
   });
 
+  test('says so when the schedule asked for made no snapshot of the cluster', async () => {
+    await ourSnapshot(1, 'Stack/Nightly');
+    const result = cli('preview', '--cluster', 'orders-db', '--daily', '7', '--schedule', 'Stack/Nigthly');
+    expect(result.status).toEqual(2);
+    expect(result.stderr).toContain('No snapshot of cluster orders-db was made by schedule Stack/Nigthly; the schedules '
+      + 'that made snapshots of it are Stack/Nightly.');
+  });
+
   test('refuses a policy that keeps nothing, naming the problem', () => {
     const result = cli('preview', '--cluster', 'orders-db');
     expect(result.status).toEqual(2);
@@ -99,6 +107,12 @@ describe('preview arguments', () => {
     expect(parseDuration('2w', '--within')).toEqual(14 * 86_400);
     expect(() => parseDuration('30 days', '--within')).toThrow(
       '--within takes a duration such as 30d, 12h, 2w or 1d12h, got "30 days".');
+  });
+
+  test('--flag=value reads like --flag value, and an option given twice is refused', () => {
+    expect(parsePreviewArguments(['--cluster=c', '--last=3']).policy).toEqual({ keepLast: 3 });
+    expect(() => parsePreviewArguments(['--cluster', 'c', '--last', '3', '--last', '5']))
+      .toThrow('--last is given twice; give each option once.');
   });
 
   test('flags become a retention policy', () => {

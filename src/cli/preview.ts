@@ -70,7 +70,10 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 /** Parses the arguments after `preview`. */
-export function parsePreviewArguments(args: string[]): PreviewOptions {
+export function parsePreviewArguments(rawArgs: string[]): PreviewOptions {
+  // `--last=3` reads like `--last 3`.
+  const args = rawArgs.flatMap((arg) => (/^--[a-z-]+=/.test(arg) ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
+  const seen = new Set<string>();
   const policy: Record<string, number> = {};
   let cluster: string | undefined;
   let scheduleId: string | undefined;
@@ -83,6 +86,10 @@ export function parsePreviewArguments(args: string[]): PreviewOptions {
       throw new UsageError(`${flag} needs a value.`);
     }
     i++;
+    if (seen.has(flag)) {
+      throw new UsageError(`${flag} is given twice; give each option once.`);
+    }
+    seen.add(flag);
     if (flag in COUNT_FLAGS) {
       const count = Number(value);
       policy[COUNT_FLAGS[flag]] = value.trim() === '' ? NaN : count;
@@ -115,10 +122,14 @@ export function parsePreviewArguments(args: string[]): PreviewOptions {
 
 /** Picks the schedule to judge: the one asked for, or the only one that made snapshots of the cluster. */
 export function chooseSchedule(snapshots: SnapshotRecord[], cluster: string, asked?: string): string {
+  const owners = [...new Set(snapshots.map((s) => s.tags[SnapshotTagKeys.SCHEDULE]).filter((o) => o !== undefined))];
   if (asked) {
+    if (!owners.includes(asked)) {
+      throw new UsageError(`No snapshot of cluster ${cluster} was made by schedule ${asked}`
+        + (owners.length > 0 ? `; the schedules that made snapshots of it are ${owners.sort().join(', ')}.` : '.'));
+    }
     return asked;
   }
-  const owners = [...new Set(snapshots.map((s) => s.tags[SnapshotTagKeys.SCHEDULE]).filter((o) => o !== undefined))];
   if (owners.length === 1) {
     return owners[0];
   }
@@ -147,12 +158,13 @@ export function renderPreview(options: PreviewOptions, scheduleId: string, decis
       + `periods in ${options.timeZone}.`,
     'Read-only: nothing is deleted.',
     '',
-    `${'SNAPSHOT'.padEnd(width)}  ${'TIME'.padEnd(16)}  VERDICT  WHY`,
+    `${'SNAPSHOT'.padEnd(width)}  ${'TIME'.padEnd(16)}  VERDICT  WHY   (times in ${options.timeZone})`,
     ...verdicts.map((v) => `${v.identifier.padEnd(width)}  ${local(v.time).padEnd(16)}  `
       + `${(v.action === 'keep' ? 'keep' : 'delete').padEnd(7)}  ${v.reasons.join('; ')}`),
     '',
     `${decision.counts.kept} kept, ${decision.counts.expired} would be deleted, ${decision.counts.ignored} other `
-      + 'snapshots of the cluster ignored (not this schedule\'s, or not available).',
+      + `${decision.counts.ignored === 1 ? 'snapshot' : 'snapshots'} of the cluster ignored (not this schedule's, or `
+      + 'not available).',
   ];
   return lines.join('\n');
 }
