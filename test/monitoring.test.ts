@@ -6,11 +6,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AuroraSnapshotSchedule, Retention, SnapshotNotifications } from '../src';
-import { createAuroraCluster, rdsClient } from './support/aws-fixtures';
+import { rdsClient } from './support/aws-fixtures';
 import { EXAMPLE_CLUSTER, exampleApp } from './support/example-app';
 import { runWorkflow } from './support/local-workflow';
-import { resetMoto } from './support/moto';
-import { SimulatedAccount } from './support/simulated-account';
+import { exampleAccountForTests, SimulatedAccount } from './support/simulated-account';
 import { importedCluster, nagCheckedStacks } from './support/synth';
 import { RunMetricNames } from '../src/decisions/run-metrics';
 import { createHandler } from '../src/runtime/snapshot.lambda';
@@ -254,20 +253,10 @@ describe('dashboard', () => {
 
 describe('what the alarms watch, produced by the synthesized workflow', () => {
   const SCHEDULE = 'AuroraSnapshotsExample/OrdersNightly';
+  const exampleAccount = exampleAccountForTests();
   let account: SimulatedAccount;
-
-  beforeAll(async () => {
-    account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON());
-  });
-
-  afterAll(async () => {
-    await account?.stop();
-  });
-
-  beforeEach(async () => {
-    await resetMoto(account.moto.endpoint);
-    await createAuroraCluster(account.rds, EXAMPLE_CLUSTER);
-    account.metricDocuments.splice(0);
+  beforeEach(() => {
+    account = exampleAccount();
   });
 
   test('a successful run publishes SnapshotsCreated and the run figures for the cluster, read back from EMF', async () => {

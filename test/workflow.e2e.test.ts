@@ -1,8 +1,6 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, tagsOf } from './support/aws-fixtures';
-import { EXAMPLE_CLUSTER, exampleApp } from './support/example-app';
-import { resetMoto } from './support/moto';
-import { SimulatedAccount } from './support/simulated-account';
+import { EXAMPLE_CLUSTER } from './support/example-app';
+import { exampleAccountForTests, SimulatedAccount } from './support/simulated-account';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import { WorkflowStates } from '../src/private/workflow-definition';
 
@@ -12,19 +10,10 @@ import { WorkflowStates } from '../src/private/workflow-definition';
  */
 describe('the synthesized workflow, run end to end against moto', () => {
   const SCHEDULE = 'AuroraSnapshotsExample/OrdersNightly';
+  const exampleAccount = exampleAccountForTests();
   let account: SimulatedAccount;
-
-  beforeAll(async () => {
-    account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON());
-  });
-
-  afterAll(async () => {
-    await account?.stop();
-  });
-
-  beforeEach(async () => {
-    await resetMoto(account.moto.endpoint);
-    await createAuroraCluster(account.rds, EXAMPLE_CLUSTER);
+  beforeEach(() => {
+    account = exampleAccount();
   });
 
   function day(n: number): string {

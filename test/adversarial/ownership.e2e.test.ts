@@ -4,9 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { AuroraSnapshotSchedule, Retention } from '../../src';
 import { createAuroraCluster, listClusterSnapshots } from '../support/aws-fixtures';
-import { EXAMPLE_CLUSTER, exampleApp } from '../support/example-app';
-import { resetMoto } from '../support/moto';
-import { SimulatedAccount } from '../support/simulated-account';
+import { EXAMPLE_CLUSTER } from '../support/example-app';
+import { exampleAccountForTests, SimulatedAccount } from '../support/simulated-account';
 
 /**
  * Ownership is decided by the tag value alone (cluster + `cdk-aurora-snapshots:schedule` = construct path). Neither
@@ -24,19 +23,10 @@ function compact(time: string): string {
 describe('a copy a user made of one of our snapshots, with "copy tags" on', () => {
   const SCHEDULE = 'AuroraSnapshotsExample/OrdersNightly';
   const COPY = 'orders-keep-before-migration';
+  const exampleAccount = exampleAccountForTests();
   let account: SimulatedAccount;
-
-  beforeAll(async () => {
-    account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON());
-  });
-
-  afterAll(async () => {
-    await account?.stop();
-  });
-
-  beforeEach(async () => {
-    await resetMoto(account.moto.endpoint);
-    await createAuroraCluster(account.rds, EXAMPLE_CLUSTER);
+  beforeEach(() => {
+    account = exampleAccount();
   });
 
   test('is never deleted: the library did not make it', async () => {

@@ -5,9 +5,11 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { FAKE_CREDENTIALS, rdsClient } from './aws-fixtures';
+import { Template } from 'aws-cdk-lib/assertions';
+import { createAuroraCluster, FAKE_CREDENTIALS, rdsClient } from './aws-fixtures';
+import { EXAMPLE_CLUSTER, exampleApp } from './example-app';
 import { runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './local-workflow';
-import { startMoto, type MotoServer } from './moto';
+import { resetMoto, startMoto, type MotoServer } from './moto';
 import { stateMachineDefinitionFromTemplate, type AslDefinition } from './template-definition';
 import type { SnapshotLogger } from '../../src/runtime/snapshot-logger';
 import { createHandler } from '../../src/runtime/snapshot.lambda';
@@ -154,4 +156,25 @@ export class SimulatedAccount {
   public async stop(): Promise<void> {
     await this.moto.stop();
   }
+}
+
+/**
+ * The example app's account for the tests of one `describe` block: started before them and stopped after, with moto
+ * reset, the example cluster created and the collected metrics cleared before each test. Call it inside `describe`;
+ * it returns a getter for the account.
+ */
+export function exampleAccountForTests(options: SimulatedAccountOptions = {}): () => SimulatedAccount {
+  let account: SimulatedAccount | undefined;
+  beforeAll(async () => {
+    account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON(), options);
+  });
+  afterAll(async () => {
+    await account?.stop();
+  });
+  beforeEach(async () => {
+    await resetMoto(account!.moto.endpoint);
+    await createAuroraCluster(account!.rds, EXAMPLE_CLUSTER);
+    account!.metricDocuments.splice(0);
+  });
+  return () => account!;
 }
