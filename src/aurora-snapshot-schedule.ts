@@ -8,8 +8,9 @@ import { MIN_POLL_SECONDS } from './decisions/poll-plan';
 import { RETENTION_RULES } from './decisions/retention-policy';
 import type { ScheduleRunInput } from './decisions/run-input';
 import { prefixFromConstructId, validateSnapshotPrefix } from './decisions/snapshot-name';
+import { ownershipScope } from './private/ownership';
 import { Retention } from './retention';
-import { AuroraSnapshotEngine, ownershipScope } from './snapshot-engine';
+import { AuroraSnapshotEngine } from './snapshot-engine';
 import { MAX_ALARM_SPAN, ScheduleAlarms, scheduleInterval, SnapshotNotifications } from './snapshot-monitoring';
 
 /** What a run does when the cluster is stopped when the schedule fires. */

@@ -13,6 +13,7 @@ import { Construct, type IConstruct } from 'constructs';
 import type { ScheduleRunInput } from './decisions/run-input';
 import { RunMetricNames } from './decisions/run-metrics';
 import { SnapshotTagKeys } from './decisions/snapshot-tags';
+import { ownershipScope } from './private/ownership';
 import { workflowDefinition } from './private/workflow-definition';
 import { SnapshotFunction } from './runtime/snapshot-function';
 import { auroraStorageMetric, runMetric } from './snapshot-monitoring';
@@ -545,16 +546,3 @@ function estimatedPolicyCharacters(grants: ReadonlyArray<{ clusterArn: string; s
   return total;
 }
 
-/**
- * The start of every schedule id of a stack: the deployed name of its top-level stack, then the path below it.
- * Stack names are unique in an account and region, so two apps never share schedule ids.
- */
-export function ownershipScope(stack: Stack): string {
-  let root = stack;
-  while (root.nestedStackParent) {
-    root = root.nestedStackParent;
-  }
-  const rootName = Token.isUnresolved(root.stackName) ? root.node.path : root.stackName;
-  const below = stack === root ? '' : stack.node.path.slice(root.node.path.length);
-  return `${rootName}${below}`;
-}
