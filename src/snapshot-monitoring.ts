@@ -67,13 +67,27 @@ export function auroraStorageMetric(metricName: string, clusterIdentifier: strin
 
 /** What the alarms of one schedule need to know. */
 export interface ScheduleAlarmsProps {
+  /** The cluster the schedule snapshots; alarm descriptions and metric dimensions name it. */
   readonly clusterIdentifier: string;
+  /** The schedule id (the ownership tag value); the stale alarm watches this schedule's own snapshots. */
   readonly scheduleId: string;
-  /** How long without a new available snapshot counts as stale; no stale alarm when absent. */
+  /**
+   * How long without a new available snapshot counts as stale.
+   *
+   * @default - no stale alarm
+   */
   readonly staleAfter?: Duration;
-  /** Backup storage billed above which the billing alarm fires; no billing alarm when absent. */
+  /**
+   * Backup storage billed (`TotalBackupStorageBilled`) above which the billing alarm fires.
+   *
+   * @default - no billing alarm
+   */
   readonly backupStorageBilledThreshold?: Size;
-  /** Where the alarms send notifications. */
+  /**
+   * Where the alarms send notifications, on alarm and back to OK.
+   *
+   * @default - no notifications
+   */
   readonly topic?: sns.ITopic;
 }
 
