@@ -5,10 +5,9 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AuroraSnapshotSchedule, Retention } from '../src';
 import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, tagsOf } from './support/aws-fixtures';
-import { EXAMPLE_CLUSTER, exampleApp } from './support/example-app';
+import { EXAMPLE_CLUSTER } from './support/example-app';
 import { FaultProxy, FaultRule, Faults } from './support/fault-proxy';
-import { resetMoto } from './support/moto';
-import { SimulatedAccount } from './support/simulated-account';
+import { exampleAccountBehindProxyForTests, SimulatedAccount } from './support/simulated-account';
 import { nagFindings } from './support/synth';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 import { WorkflowStates } from '../src/private/workflow-definition';
@@ -20,27 +19,13 @@ import { WorkflowStates } from '../src/private/workflow-definition';
 describe('the synthesized workflow under RDS faults', () => {
   const SCHEDULE = 'AuroraSnapshotsExample/OrdersNightly';
   const FOREIGN = 'team-b-before-upgrade';
+  const example = exampleAccountBehindProxyForTests();
   let proxy: FaultProxy;
   let account: SimulatedAccount;
 
-  beforeAll(async () => {
-    proxy = new FaultProxy();
-    await proxy.start();
-    account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON(), {
-      rdsEndpoint: (moto) => proxy.forwardTo(moto),
-    });
-  });
-
-  afterAll(async () => {
-    await account?.stop();
-    await proxy?.stop();
-  });
-
   beforeEach(async () => {
-    await resetMoto(account.moto.endpoint);
-    await createAuroraCluster(account.rds, EXAMPLE_CLUSTER);
+    ({ account, proxy } = example());
     await createManualClusterSnapshot(account.rds, EXAMPLE_CLUSTER, FOREIGN, { team: 'b' });
-    proxy.reset();
   });
 
   /** 03:00 UTC on day `n` from 2026-11-01, as Scheduler sends it. */

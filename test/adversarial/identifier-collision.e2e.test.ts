@@ -5,10 +5,10 @@ import { AuroraSnapshotSchedule, Retention } from '../../src';
 import { snapshotIdentifier } from '../../src/decisions/snapshot-name';
 import { SnapshotTagKeys } from '../../src/decisions/snapshot-tags';
 import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots } from '../support/aws-fixtures';
-import { EXAMPLE_CLUSTER, exampleApp } from '../support/example-app';
+import { EXAMPLE_CLUSTER } from '../support/example-app';
 import { FaultProxy, Faults } from '../support/fault-proxy';
 import { resetMoto } from '../support/moto';
-import { SimulatedAccount } from '../support/simulated-account';
+import { exampleAccountBehindProxyForTests, SimulatedAccount } from '../support/simulated-account';
 
 /**
  * The identifier a run wants may already belong to a snapshot of ANOTHER cluster. The create then hears
@@ -106,28 +106,14 @@ describe('a snapshot identifier that belongs to another cluster', () => {
   describe('another team\'s snapshot of another cluster that carries our name', () => {
     const SCHEDULE = 'AuroraSnapshotsExample/OrdersNightly';
     const OURS = 'orders-nightly-orders-db-20261101-0300';
+    const example = exampleAccountBehindProxyForTests();
     let proxy: FaultProxy;
     let account: SimulatedAccount;
 
-    beforeAll(async () => {
-      proxy = new FaultProxy();
-      await proxy.start();
-      account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON(), {
-        rdsEndpoint: (moto) => proxy.forwardTo(moto),
-      });
-    });
-
-    afterAll(async () => {
-      await account?.stop();
-      await proxy?.stop();
-    });
-
     beforeEach(async () => {
-      await resetMoto(account.moto.endpoint);
-      await createAuroraCluster(account.rds, EXAMPLE_CLUSTER);
+      ({ account, proxy } = example());
       await createAuroraCluster(account.rds, 'other-db');
       await createManualClusterSnapshot(account.rds, 'other-db', OURS, { team: 'b' });
-      proxy.reset();
     });
 
     test('fails the run with SnapshotIdentifierTaken, as the README promises, and prunes nothing', async () => {

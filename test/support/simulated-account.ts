@@ -8,6 +8,7 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createAuroraCluster, FAKE_CREDENTIALS, rdsClient } from './aws-fixtures';
 import { EXAMPLE_CLUSTER, exampleApp } from './example-app';
+import { FaultProxy } from './fault-proxy';
 import { runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './local-workflow';
 import { resetMoto, startMoto, type MotoServer } from './moto';
 import { stateMachineDefinitionFromTemplate, type AslDefinition } from './template-definition';
@@ -163,18 +164,40 @@ export class SimulatedAccount {
  * reset, the example cluster created and the collected metrics cleared before each test. Call it inside `describe`;
  * it returns a getter for the account.
  */
-export function exampleAccountForTests(options: SimulatedAccountOptions = {}): () => SimulatedAccount {
+export function exampleAccountForTests(): () => SimulatedAccount {
+  const setup = exampleSetupForTests(false);
+  return () => setup().account;
+}
+
+/**
+ * Like `exampleAccountForTests`, with every RDS call of the workflow and of the function going through a
+ * fault-injecting proxy in front of moto, whose rules are cleared before each test.
+ */
+export function exampleAccountBehindProxyForTests(): () => { account: SimulatedAccount; proxy: FaultProxy } {
+  const setup = exampleSetupForTests(true);
+  return () => ({ account: setup().account, proxy: setup().proxy! });
+}
+
+function exampleSetupForTests(behindProxy: boolean): () => { account: SimulatedAccount; proxy?: FaultProxy } {
   let account: SimulatedAccount | undefined;
+  let proxy: FaultProxy | undefined;
   beforeAll(async () => {
-    account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON(), options);
+    if (behindProxy) {
+      proxy = new FaultProxy();
+      await proxy.start();
+    }
+    account = await SimulatedAccount.start(Template.fromStack(exampleApp().stack).toJSON(),
+      proxy ? { rdsEndpoint: (moto) => proxy!.forwardTo(moto) } : {});
   });
   afterAll(async () => {
     await account?.stop();
+    await proxy?.stop();
   });
   beforeEach(async () => {
     await resetMoto(account!.moto.endpoint);
     await createAuroraCluster(account!.rds, EXAMPLE_CLUSTER);
     account!.metricDocuments.splice(0);
+    proxy?.reset();
   });
-  return () => account!;
+  return () => ({ account: account!, proxy });
 }
