@@ -1,29 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { createAuroraCluster, createManualClusterSnapshot, listClusterSnapshots, rdsClient } from './support/aws-fixtures';
-import { resetMoto, startMoto, type MotoServer } from './support/moto';
+import { createManualClusterSnapshot, listClusterSnapshots, motoWithClusterForTests } from './support/aws-fixtures';
+import type { MotoServer } from './support/moto';
 import { parseDuration, parsePreviewArguments } from '../src/cli/preview';
 import { SnapshotTagKeys } from '../src/decisions/snapshot-tags';
 
 const CLI = path.join(__dirname, '..', 'assets', 'cli', 'cdk-aurora-snapshots', 'index.js');
 
 describe('cdk-aurora-snapshots preview, run as users run it, against moto', () => {
+  const local = motoWithClusterForTests('orders-db');
   let moto: MotoServer;
   let rds: RDSClient;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    rds = rdsClient(moto.endpoint);
-  });
-
-  afterAll(async () => {
-    await moto?.stop();
-  });
-
-  beforeEach(async () => {
-    await resetMoto(moto.endpoint);
-    await createAuroraCluster(rds, 'orders-db');
+  beforeEach(() => {
+    ({ moto, rds } = local());
   });
 
   function cli(...args: string[]) {

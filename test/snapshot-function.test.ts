@@ -10,9 +10,8 @@ import {
   createAuroraCluster,
   createManualClusterSnapshot,
   listClusterSnapshots,
-  rdsClient,
+  motoWithClusterForTests,
 } from './support/aws-fixtures';
-import { resetMoto, startMoto, type MotoServer } from './support/moto';
 import { CollectingLogger } from './support/simulated-account';
 import type { ScheduleRunInput } from '../src/decisions/run-input';
 import { snapshotIdentifier } from '../src/decisions/snapshot-name';
@@ -50,21 +49,11 @@ function ownTags(scheduledTime: string, scheduleId = SCHEDULE_ID): Record<string
 }
 
 describe('the snapshot function against moto', () => {
-  let moto: MotoServer;
+  const local = motoWithClusterForTests(CLUSTER);
   let rds: RDSClient;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    rds = rdsClient(moto.endpoint);
-  });
-
-  afterAll(async () => {
-    await moto?.stop();
-  });
-
-  beforeEach(async () => {
-    await resetMoto(moto.endpoint);
-    await createAuroraCluster(rds, CLUSTER);
+  beforeEach(() => {
+    ({ rds } = local());
   });
 
   describe('prepare', () => {

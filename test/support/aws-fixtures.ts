@@ -10,6 +10,7 @@ import {
   RDSClient,
   Tag,
 } from '@aws-sdk/client-rds';
+import { resetMoto, startMoto, type MotoServer } from './moto';
 
 /** Tags given either as a record or in the SDK's own `{ Key, Value }` form. */
 export type TagsInput = Readonly<Record<string, string>> | ReadonlyArray<Tag>;
@@ -135,4 +136,25 @@ function toTagList(tags: TagsInput): Tag[] {
     return [...tags];
   }
   return Object.entries(tags as Record<string, string>).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/**
+ * A private moto for the tests of one `describe` block: started before them and stopped after, reset and given the
+ * Aurora cluster `clusterIdentifier` before each test. Call it inside `describe`; it returns a getter.
+ */
+export function motoWithClusterForTests(clusterIdentifier: string): () => { moto: MotoServer; rds: RDSClient } {
+  let moto: MotoServer | undefined;
+  let rds: RDSClient | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+    rds = rdsClient(moto.endpoint);
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await resetMoto(moto!.endpoint);
+    await createAuroraCluster(rds!, clusterIdentifier);
+  });
+  return () => ({ moto: moto!, rds: rds! });
 }
