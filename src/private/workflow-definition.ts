@@ -91,6 +91,14 @@ export interface WorkflowDefinitionProps {
 /** Builds the workflow definition as a plain object, ready for `Stack.toJsonString`. */
 export function workflowDefinition(props: WorkflowDefinitionProps): Record<string, unknown> {
   const s = WorkflowStates;
+  const rdsResource = (action: string) => `arn:${props.partition}:states:::aws-sdk:rds:${action}`;
+  // A call on this run's snapshot by name, retried on throttling and transient faults.
+  const onOwnSnapshot = (action: string) => ({
+    Type: 'Task',
+    Resource: rdsResource(action),
+    Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
+    Retry: [retryTransientRds],
+  });
   return {
     Comment: 'Takes one Aurora DB cluster snapshot, waits until it is available, then prunes the expired snapshots '
       + 'of the same schedule.',
@@ -145,7 +153,7 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
       },
       [s.CREATE]: {
         Type: 'Task',
-        Resource: `arn:${props.partition}:states:::aws-sdk:rds:createDBClusterSnapshot`,
+        Resource: rdsResource('createDBClusterSnapshot'),
         Parameters: {
           'DbClusterIdentifier.$': '$.clusterIdentifier',
           'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier',
@@ -180,11 +188,8 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Next: s.WAIT,
       },
       [s.CHECK_AFTER_BUSY]: {
-        Type: 'Task',
-        Resource: `arn:${props.partition}:states:::aws-sdk:rds:describeDBClusterSnapshots`,
-        Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
+        ...onOwnSnapshot('describeDBClusterSnapshots'),
         ResultPath: null,
-        Retry: [retryTransientRds],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkError', Next: s.FAIL_CLUSTER_BUSY }],
         Next: s.WAIT,
       },
@@ -211,16 +216,13 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Next: s.DESCRIBE,
       },
       [s.DESCRIBE]: {
-        Type: 'Task',
-        Resource: `arn:${props.partition}:states:::aws-sdk:rds:describeDBClusterSnapshots`,
-        Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
+        ...onOwnSnapshot('describeDBClusterSnapshots'),
         // The whole entry is kept as well: a path to PercentProgress would fail the state where RDS leaves it out.
         ResultSelector: {
           'status.$': '$.DbClusterSnapshots[0].Status',
           'described.$': '$.DbClusterSnapshots[0]',
         },
         ResultPath: '$.snapshot',
-        Retry: [retryTransientRds],
         Next: s.IS_AVAILABLE,
       },
       [s.IS_AVAILABLE]: {
@@ -245,12 +247,9 @@ export function workflowDefinition(props: WorkflowDefinitionProps): Record<strin
         Default: s.NEXT_POLL,
       },
       [s.DELETE_FAILED]: {
-        Type: 'Task',
+        ...onOwnSnapshot('deleteDBClusterSnapshot'),
         Comment: 'A failed snapshot cannot be restored but still counts against the quota.',
-        Resource: `arn:${props.partition}:states:::aws-sdk:rds:deleteDBClusterSnapshot`,
-        Parameters: { 'DbClusterSnapshotIdentifier.$': '$.snapshotIdentifier' },
         ResultPath: null,
-        Retry: [retryTransientRds],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.deleteError', Next: s.FAIL_SNAPSHOT_FAILED_KEPT }],
         Next: s.FAIL_SNAPSHOT_FAILED,
       },

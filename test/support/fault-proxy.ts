@@ -70,22 +70,23 @@ export type Fault = ErrorFault | DelayFault | DropResponseFault | DropRequestFau
 /** The HTTP status of RDS's `InvalidParameterValue`, used for paging parameters it refuses. */
 const INVALID_PARAMETER_STATUS = 400;
 
+/** An RDS Query error answer. */
+function errorFault(code: string, status: number, message: ErrorFault['message'],
+  type: 'Sender' | 'Receiver' = 'Sender'): ErrorFault {
+  return { kind: 'error', code, status, type, message };
+}
+
 /** Builders of the faults RDS produces in the field. */
 export const Faults = {
   /** `Throttling` (400): the account's request rate is exceeded. */
   throttling(): ErrorFault {
-    return { kind: 'error', code: 'Throttling', status: 400, type: 'Sender', message: 'Rate exceeded' };
+    return errorFault('Throttling', 400, 'Rate exceeded');
   },
 
   /** `InternalFailure` (500): RDS failed on its side; the caller may try again. */
   internalFailure(): ErrorFault {
-    return {
-      kind: 'error',
-      code: 'InternalFailure',
-      status: 500,
-      type: 'Receiver',
-      message: 'RDS could not process the request because of an error on its side; try again.',
-    };
+    return errorFault('InternalFailure', 500,
+      'RDS could not process the request because of an error on its side; try again.', 'Receiver');
   },
 
   /**
@@ -94,37 +95,20 @@ export const Faults = {
    * @param state the cluster state the message names, e.g. `modifying`, `backing-up`, `upgrading`
    */
   clusterBusy(state = 'modifying'): ErrorFault {
-    return {
-      kind: 'error',
-      code: 'InvalidDBClusterStateFault',
-      status: 400,
-      type: 'Sender',
-      message: (params) => `DB cluster ${params.DBClusterIdentifier ?? 'unknown'} is in the ${state} state, `
-        + 'not available.',
-    };
+    return errorFault('InvalidDBClusterStateFault', 400, (params) =>
+      `DB cluster ${params.DBClusterIdentifier ?? 'unknown'} is in the ${state} state, not available.`);
   },
 
   /** `SnapshotQuotaExceeded` (400), the code of the SDK's `SnapshotQuotaExceededFault`: too many manual snapshots. */
   quotaExceeded(): ErrorFault {
-    return {
-      kind: 'error',
-      code: 'SnapshotQuotaExceeded',
-      status: 400,
-      type: 'Sender',
-      message: 'Cannot create the DB cluster snapshot: the request would exceed the quota of manual DB cluster '
-        + 'snapshots in this region.',
-    };
+    return errorFault('SnapshotQuotaExceeded', 400, 'Cannot create the DB cluster snapshot: the request would '
+      + 'exceed the quota of manual DB cluster snapshots in this region.');
   },
 
   /** `DBClusterSnapshotNotFoundFault` (404): the snapshot named in the call does not exist. */
   snapshotNotFound(): ErrorFault {
-    return {
-      kind: 'error',
-      code: 'DBClusterSnapshotNotFoundFault',
-      status: 404,
-      type: 'Sender',
-      message: (params) => `DB cluster snapshot ${params.DBClusterSnapshotIdentifier ?? 'unknown'} was not found.`,
-    };
+    return errorFault('DBClusterSnapshotNotFoundFault', 404, (params) =>
+      `DB cluster snapshot ${params.DBClusterSnapshotIdentifier ?? 'unknown'} was not found.`);
   },
 
   /**
@@ -133,19 +117,14 @@ export const Faults = {
    * @param state the snapshot state the message names
    */
   invalidSnapshotState(state = 'copying'): ErrorFault {
-    return {
-      kind: 'error',
-      code: 'InvalidDBClusterSnapshotStateFault',
-      status: 400,
-      type: 'Sender',
-      message: (params) => `DB cluster snapshot ${params.DBClusterSnapshotIdentifier ?? 'unknown'} is in the `
-        + `${state} state, which does not allow this operation.`,
-    };
+    return errorFault('InvalidDBClusterSnapshotStateFault', 400, (params) =>
+      `DB cluster snapshot ${params.DBClusterSnapshotIdentifier ?? 'unknown'} is in the ${state} state, which does `
+      + 'not allow this operation.');
   },
 
-  /** Any other RDS error. */
+  /** Any other RDS error, as RDS would answer it. */
   error(code: string, status: number, message: string, type: 'Sender' | 'Receiver' = 'Sender'): ErrorFault {
-    return { kind: 'error', code, status, type, message };
+    return errorFault(code, status, message, type);
   },
 
   /** Holds the call `milliseconds` before forwarding it. */
